@@ -1,0 +1,182 @@
+// Wires the pad to the API and shows the answer. The result's data-state tells tests (and CSS)
+// where things stand: idle (blank pad), pending (an answer for this drawing is on its way),
+// done (the digit shown answers the drawing as it is now), empty, error.
+import { Pad } from "./pad.js";
+import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
+
+const DEBOUNCE_MS = 120;
+const body = document.body;
+const lowConfidence = Number(body.dataset.lowConfidence) || 0.6;
+const $ = (sel) => document.querySelector(sel);
+const prediction = $("[data-testid=prediction]");
+const status = $("[data-testid=status]");
+const announce = $("[data-testid=announce]");
+const prompt = $("[data-testid=prompt]");
+const preview = $("[data-testid=preview]");
+const bars = $("[data-testid=bars]");
+
+let version = 0; // bumps on every change of the drawing
+let timer = 0;
+let last = null; // the last answer shown, re-rendered when the language changes
+let controller = null;
+
+for (let d = 0; d < 10; d++) {
+  const li = document.createElement("li");
+  li.dataset.testid = `prob-${d}`;
+  li.innerHTML = `<span class="label">${d}</span><span class="bar"><span class="fill"></span></span><span class="pct">0%</span>`;
+  bars.append(li);
+}
+
+function setState(state, message) {
+  prediction.dataset.state = state;
+  status.textContent = message;
+}
+
+function showIdle() {
+  last = null;
+  prediction.textContent = "?";
+  prediction.classList.remove("unsure");
+  setState("idle", t("idle"));
+  prompt.hidden = false;
+  showBars(null);
+  clearPreview();
+}
+
+function showBars(probabilities) {
+  const top = probabilities ? probabilities.indexOf(Math.max(...probabilities)) : -1;
+  bars.querySelectorAll("li").forEach((li, d) => {
+    const p = probabilities ? probabilities[d] : 0;
+    li.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
+    li.querySelector(".pct").textContent = `${Math.round(p * 100)}%`;
+    li.classList.toggle("top", d === top);
+    li.setAttribute("aria-label", `${d}: ${Math.round(p * 100)}%`);
+  });
+}
+
+function clearPreview() {
+  const ctx = preview.getContext("2d");
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, 28, 28);
+}
+
+function showPreview(rows) {
+  const image = new ImageData(28, 28);
+  rows.flat().forEach((v, i) => {
+    const g = Math.round(255 * (1 - v)); // ink dark on white, as people draw it
+    image.data.set([g, g, g, 255], i * 4);
+  });
+  preview.getContext("2d").putImageData(image, 0, 0);
+}
+
+function showAnswer(answer) {
+  last = answer;
+  const p = Math.round(answer.confidence * 100);
+  const unsure = answer.confidence < lowConfidence;
+  prediction.textContent = String(answer.digit);
+  prediction.classList.toggle("unsure", unsure);
+  setState("done", unsure ? t("notSure", { d: answer.digit, p }) : t("sure", { p }));
+  announce.textContent = t(unsure ? "announceUnsure" : "announce", { d: answer.digit, p });
+  showBars(answer.probabilities);
+  showPreview(answer.input);
+  const ms = answer.timing_ms.preprocess + answer.timing_ms.inference;
+  $("[data-testid=model-info]").textContent = modelLine(answer.model, ms);
+}
+
+let card = null;
+function modelLine(name, ms) {
+  if (!card) return "";
+  const acc = card.mnist_test_accuracy ? (card.mnist_test_accuracy * 100).toFixed(2) : "?";
+  return t("model", { name, params: card.parameters?.toLocaleString(lang()) ?? "?", acc,
+                      ms: ms.toFixed(1) });
+}
+
+function showEmpty() {
+  last = null;
+  prediction.textContent = "?";
+  prediction.classList.remove("unsure");
+  setState("empty", t("empty"));
+  announce.textContent = t("empty");
+  showBars(null);
+  clearPreview();
+}
+
+function showError(message) {
+  last = null;
+  prediction.textContent = "!";
+  setState("error", message);
+  announce.textContent = message;
+}
+
+async function classify(mine) {
+  controller?.abort();
+  controller = new AbortController();
+  try {
+    const blob = await pad.toBlob();
+    const response = await fetch(body.dataset.api, {
+      method: "POST",
+      headers: { "Content-Type": "image/png" },
+      body: blob,
+      signal: controller.signal,
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (mine !== version) return; // the drawing changed meanwhile: a newer request follows
+    if (response.ok) showAnswer(answer);
+    else if (response.status === 422 && answer.error === "empty_drawing") showEmpty();
+    else showError(t("error", { m: answer.message || `HTTP ${response.status}` }));
+  } catch (err) {
+    if (err.name === "AbortError" || mine !== version) return;
+    showError(t("offline"));
+  }
+}
+
+function changed() {
+  version += 1;
+  clearTimeout(timer);
+  if (pad.isEmpty) {
+    controller?.abort();
+    showIdle();
+    return;
+  }
+  prompt.hidden = true;
+  setState("pending", t("pending"));
+  if (pad.active) return; // mid-stroke: ask when the stroke ends
+  const mine = version;
+  timer = setTimeout(() => classify(mine), DEBOUNCE_MS);
+}
+
+const config = await fetch(body.dataset.padConfig).then((r) => r.json());
+const pad = new Pad($("#pad"), config, { onChange: changed });
+
+$("[data-testid=clear]").addEventListener("click", () => pad.clear());
+$("[data-testid=undo]").addEventListener("click", () => pad.undo());
+document.addEventListener("keydown", (e) => {
+  if (e.target.closest?.("input, textarea")) return;
+  if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") {
+    e.preventDefault();
+    pad.undo();
+  } else if (e.key === "Backspace" && !e.ctrlKey && !e.metaKey) {
+    e.preventDefault();
+    pad.undo();
+  } else if (e.key === "Escape" || e.key === "Delete") {
+    pad.clear();
+  }
+});
+
+function applyLanguage(code) {
+  setLanguage(code);
+  // Re-render what is on screen in the new language.
+  const state = prediction.dataset.state;
+  if (state === "done" && last) showAnswer(last);
+  else if (state === "empty") showEmpty();
+  else if (state === "pending") setState("pending", t("pending"));
+  else if (state === "idle") setState("idle", t("idle"));
+}
+$("[data-testid=lang]").addEventListener("click", () => applyLanguage(lang() === "ko" ? "en" : "ko"));
+
+applyLanguage(initialLanguage());
+showIdle();
+fetch(body.dataset.models)
+  .then((r) => r.json())
+  .then((m) => { card = m.models.find((x) => x.default)?.card ?? null; })
+  .catch(() => {});
+document.documentElement.dataset.ready = "true";

@@ -1,0 +1,145 @@
+// The drawing pad: Pointer Events (mouse, touch and pen share one path), strokes kept in pad
+// units (0..1) so the display can be any size and the upload is always the same size.
+
+export function drawStrokes(ctx, strokes, size, penWidth, color = "#000") {
+  // Quadratic curves through the midpoints between samples: smooth, and it passes near every
+  // sample. webapp/drawings.py flattens the same curves for the benchmark and the training data.
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+  ctx.lineWidth = penWidth * size;
+  ctx.strokeStyle = color;
+  ctx.fillStyle = color;
+  for (const stroke of strokes) {
+    const p = stroke.map(([x, y]) => [x * size, y * size]);
+    if (p.length === 0) continue;
+    ctx.beginPath();
+    if (p.length === 1) {
+      ctx.arc(p[0][0], p[0][1], ctx.lineWidth / 2, 0, Math.PI * 2);
+      ctx.fill();
+      continue;
+    }
+    ctx.moveTo(p[0][0], p[0][1]);
+    for (let i = 1; i < p.length - 1; i++) {
+      const mx = (p[i][0] + p[i + 1][0]) / 2;
+      const my = (p[i][1] + p[i + 1][1]) / 2;
+      ctx.quadraticCurveTo(p[i][0], p[i][1], mx, my);
+    }
+    const last = p[p.length - 1];
+    ctx.lineTo(last[0], last[1]);
+    ctx.stroke();
+  }
+}
+
+export class Pad {
+  constructor(canvas, config, { onChange = () => {}, onStrokeEnd = () => {} } = {}) {
+    this.canvas = canvas;
+    this.config = config;
+    this.strokes = [];
+    this.active = null; // the stroke being drawn
+    this.pointerId = null;
+    this.onChange = onChange;
+    this.onStrokeEnd = onStrokeEnd;
+    this.frame = 0;
+    canvas.addEventListener("pointerdown", (e) => this.#down(e));
+    canvas.addEventListener("pointermove", (e) => this.#move(e));
+    for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
+      canvas.addEventListener(type, (e) => this.#up(e));
+    }
+    new ResizeObserver(() => this.#resize()).observe(canvas);
+    this.#resize();
+  }
+
+  get isEmpty() {
+    return this.strokes.length === 0 && !this.active;
+  }
+
+  clear() {
+    this.strokes = [];
+    this.active = null;
+    this.#changed();
+  }
+
+  undo() {
+    if (this.active) this.active = null;
+    else this.strokes.pop();
+    this.#changed();
+  }
+
+  // The upload: redrawn at a fixed size whatever the screen, black ink on transparent.
+  toBlob() {
+    const size = this.config.exportSize;
+    const canvas = document.createElement("canvas");
+    canvas.width = canvas.height = size;
+    drawStrokes(canvas.getContext("2d"), this.strokes, size, this.config.penWidth);
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+  }
+
+  #resize() {
+    // Crisp on high-DPI screens: the backing store follows device pixels.
+    const rect = this.canvas.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.max(1, Math.round(rect.width * dpr));
+    this.canvas.height = Math.max(1, Math.round(rect.height * dpr));
+    this.#render();
+  }
+
+  #point(e) {
+    const rect = this.canvas.getBoundingClientRect();
+    const clamp = (v) => Math.min(1, Math.max(0, v));
+    return [clamp((e.clientX - rect.left) / rect.width), clamp((e.clientY - rect.top) / rect.height)];
+  }
+
+  #down(e) {
+    if (this.pointerId !== null || (e.pointerType === "mouse" && e.button !== 0)) return;
+    e.preventDefault();
+    this.pointerId = e.pointerId;
+    this.canvas.setPointerCapture?.(e.pointerId);
+    this.active = [this.#point(e)];
+    this.#changed();
+  }
+
+  #move(e) {
+    if (e.pointerId !== this.pointerId || !this.active) return;
+    e.preventDefault();
+    // Coalesced events keep fast strokes smooth when the screen refreshes slower than the pen.
+    const events = e.getCoalescedEvents?.() ?? [];
+    for (const ev of events.length ? events : [e]) {
+      const p = this.#point(ev);
+      const last = this.active[this.active.length - 1];
+      if (Math.hypot(p[0] - last[0], p[1] - last[1]) > 0.002) this.active.push(p);
+    }
+    this.#schedule();
+  }
+
+  #up(e) {
+    if (e.pointerId !== this.pointerId) return;
+    this.pointerId = null;
+    if (this.active) {
+      this.strokes.push(this.active);
+      this.active = null;
+      this.#changed();
+      this.onStrokeEnd();
+    }
+  }
+
+  #changed() {
+    this.#render();
+    this.onChange();
+  }
+
+  #schedule() {
+    if (!this.frame) {
+      this.frame = requestAnimationFrame(() => {
+        this.frame = 0;
+        this.#render();
+      });
+    }
+  }
+
+  #render() {
+    const ctx = this.canvas.getContext("2d");
+    ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    const all = this.active ? [...this.strokes, this.active] : this.strokes;
+    drawStrokes(ctx, all, this.canvas.width, this.config.penWidth, getComputedStyle(this.canvas).color);
+  }
+}

@@ -1,0 +1,69 @@
+"""Shared fixtures: the Flask app and client (as in Flask's tutorial), rendered drawings, a live
+server and the browser for end-to-end tests."""
+
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from werkzeug.serving import make_server
+
+from benchmarks.common import chromium_executable
+from webapp import create_app
+from webapp.drawings import load_drawings, render
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.fixture(scope="session")
+def app():
+    return create_app({"TESTING": True})
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def real_sample():
+    return load_drawings(DATA / "real_sample.jsonl.gz")
+
+
+@pytest.fixture(scope="session")
+def mnist_slice():
+    with np.load(DATA / "mnist-slice.npz") as f:
+        return {k: f[k] for k in f.files}
+
+
+def png_bytes(img) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def drawing_png(strokes, pen=None) -> bytes:
+    return png_bytes(render(strokes, pen))
+
+
+# --- browser ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    try:
+        path = chromium_executable()
+    except FileNotFoundError as exc:
+        pytest.fail(str(exc))  # fail, never skip: a missing browser must not turn CI green
+    return {**browser_type_launch_args, **({"executable_path": path} if path else {})}
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()

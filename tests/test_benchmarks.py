@@ -1,0 +1,42 @@
+"""Smoke runs of the benchmark scripts, so they keep working (the real runs are in the README)."""
+
+import json
+
+import pytest
+
+from benchmarks import real_drawings, serving
+
+
+@pytest.mark.slow
+def test_serving_benchmark_smoke(tmp_path):
+    out = tmp_path / "serving.json"
+    assert serving.main(["--smoke", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    ours = result["digitpad"]
+    assert ours["single"]["requests"] == 100
+    assert all(c["errors"] == 0 and c["requests"] > 0 for c in ours["concurrent"])
+    assert ours["worker_rss_mb"] and all(r > 0 for r in ours["worker_rss_mb"])
+    assert result["baseline"]["backend"] == "keras-predict"
+    assert result["single_p50_speedup"] > 1
+
+
+def test_real_drawings_benchmark_smoke(tmp_path):
+    out = tmp_path / "real.json"
+    sheet = tmp_path / "failures.png"
+    code = real_drawings.main(["--data", "tests/data/real_sample.jsonl.gz", "--limit", "30",
+                               "--placements", "small", "large", "--json", str(out),
+                               "--sheet", str(sheet)])
+    assert code == 0
+    result = json.loads(out.read_text())
+    assert result["count"] == 60 and set(result["per_placement"]) == {"small", "large"}
+    assert sum(map(sum, result["confusion_matrix"])) == 60
+
+
+def test_naive_resize_is_what_demos_do():
+    from tests.conftest import drawing_png
+    from webapp.drawings import load_drawings, place
+
+    d = load_drawings("tests/data/real_sample.jsonl.gz")[0]
+    x = real_drawings.naive(drawing_png(place(d.strokes, 0.2, 0.2, 0.2)))
+    assert x.shape == (28, 28) and x[14:, 14:].sum() == 0  # the small digit stays in its corner
+    assert x.max() > 0.5  # but it is there

@@ -1,0 +1,93 @@
+"""The shipped model: its contract, its accuracy, LiteRT = Keras, and thread safety."""
+
+import json
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from webapp import classifier
+
+MODELS = Path(__file__).parent.parent / "models"
+
+
+@pytest.fixture(scope="module")
+def litert():
+    return classifier.load(MODELS, "cnn", "litert")
+
+
+@pytest.fixture(scope="module")
+def test_images(mnist_slice):
+    return mnist_slice["x_test"].astype(np.float32) / 255, mnist_slice["y_test"]
+
+
+def test_card_is_complete():
+    card = json.loads((MODELS / "cnn.json").read_text())
+    for key in ("architecture", "parameters", "optimizer", "epochs", "augmentation", "data",
+                "mnist_test_accuracy", "per_class_accuracy", "confusion_matrix",
+                "training_seconds", "device", "versions", "date", "command"):
+        assert key in card, key
+    assert card["mnist_test_accuracy"] >= 0.994 and card["data"]["test"] == 10000
+    assert card["data"]["sha256"] == "06b0d1f124c4e5fa796686ade41a9b778edacc8622f2195a352ef479ad44fc16"
+    assert np.array(card["confusion_matrix"]).sum() == 10000
+    for plot in card["files"]["plots"]:
+        assert (MODELS / plot).stat().st_size > 1000
+    assert (MODELS / "cnn.keras").stat().st_size < 5_000_000
+
+
+def test_keras_model_meets_the_contract():
+    import keras
+
+    model = keras.saving.load_model(MODELS / "cnn.keras", compile=False)
+    assert tuple(model.input_shape) == (None, 28, 28, 1)
+    assert tuple(model.output_shape) == (None, 10)
+    p = model(np.zeros((3, 28, 28, 1), np.float32), training=False).numpy()
+    assert np.allclose(p.sum(1), 1, atol=1e-5)
+
+
+def test_shipped_model_scores_99_on_the_committed_slice(litert, test_images):
+    x, y = test_images
+    pred = np.array([litert.predict(i).argmax() for i in x])
+    assert (pred == y).mean() >= 0.99
+
+
+def test_litert_and_keras_agree(litert, test_images):
+    keras_clf = classifier.load(MODELS, "cnn", "keras")
+    x, _ = test_images
+    for img in x[:300]:
+        a, b = litert.predict(img), keras_clf.predict(img)
+        assert a.argmax() == b.argmax() and np.abs(a - b).max() < 1e-4
+
+
+def test_concurrent_requests_get_their_own_answers(litert, test_images):
+    x, _ = test_images
+    expected = [litert.predict(i) for i in x[:64]]
+    results: dict[int, list] = {}
+    errors = []
+
+    def worker(k: int) -> None:
+        try:
+            results[k] = [litert.predict(x[(i + k) % 64]) for i in range(64)]
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for k, answers in results.items():
+        for i, p in enumerate(answers):
+            assert np.array_equal(p, expected[(i + k) % 64])
+
+
+def test_missing_or_corrupt_model_refuses_to_start(tmp_path):
+    from webapp import create_app
+
+    with pytest.raises(classifier.ModelError, match="not found"):
+        create_app({"MODELS_DIR": str(tmp_path)})
+    (tmp_path / "cnn.tflite").write_bytes(b"garbage, not a flatbuffer")
+    with pytest.raises(classifier.ModelError, match="cannot load"):
+        create_app({"MODELS_DIR": str(tmp_path)})

@@ -1,0 +1,161 @@
+"""The MNIST recipe on drawings: centring, scaling, polarity, alpha, specks, stroke width, blanks."""
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+
+from tests.conftest import png_bytes
+from webapp import preprocess
+from webapp.drawings import place, render
+
+
+def canvas_png(draw_fn, size=280, mode="RGBA", bg=(0, 0, 0, 0), ink=(0, 0, 0, 255), fmt="PNG"):
+    img = Image.new(mode, (size, size), bg)
+    draw_fn(ImageDraw.Draw(img), ink)
+    buf = io.BytesIO()
+    img.save(buf, fmt)
+    return buf.getvalue()
+
+
+def centre_of_mass(x):
+    ys, xs = np.indices(x.shape)
+    return (ys * x).sum() / x.sum(), (xs * x).sum() / x.sum()
+
+
+def aligned_diff(a, b):
+    """Mean absolute difference, forgiving the one-pixel shifts that rounding the centre makes."""
+    return min(np.abs(np.roll(a, (dy, dx), (0, 1)) - b).mean()
+               for dy in (-1, 0, 1) for dx in (-1, 0, 1))
+
+
+def bar(x0, y0, x1, y1, width=14):
+    return lambda d, ink: d.line((x0, y0, x1, y1), fill=ink, width=width)
+
+
+def test_output_contract_and_mnist_geometry():
+    x = preprocess.preprocess(canvas_png(bar(140, 40, 140, 240)))
+    assert x.shape == (28, 28) and x.dtype == np.float32
+    assert x.min() >= 0 and x.max() == pytest.approx(1.0)
+    rows, cols = np.nonzero(x > 0.05)
+    assert rows.max() - rows.min() + 1 <= 21  # fitted into 20 px (+1 for resampling fringe)
+    cy, cx = centre_of_mass(x)
+    assert abs(cy - 14) <= 0.6 and abs(cx - 14) <= 0.6
+
+
+@pytest.mark.parametrize("where", [(30, 30), (250, 30), (30, 250), (250, 250), (140, 140)])
+def test_small_digit_anywhere_comes_out_the_same(real_sample, where):
+    seven = next(d for d in real_sample if d.label == 7)
+    big = preprocess.preprocess(png_bytes(render(place(seven.strokes, 0.7, 0.5, 0.5))))
+    cx, cy = where[0] / 280, where[1] / 280
+    small = preprocess.preprocess(png_bytes(render(place(seven.strokes, 0.18, cx, cy))))
+    cy_, cx_ = centre_of_mass(small)
+    assert abs(cy_ - 14) <= 0.6 and abs(cx_ - 14) <= 0.6
+    # Same digit at 1/4 the size, anywhere, thick pen relative to it: close to the large one.
+    assert aligned_diff(small, big) < 0.06
+
+
+@pytest.mark.parametrize("pen", [0.015, 0.06, 0.12])
+def test_stroke_width_is_normalised(real_sample, pen):
+    three = next(d for d in real_sample if d.label == 3)
+    x = preprocess.preprocess(png_bytes(render(place(three.strokes, 0.45, 0.5, 0.5), pen)))
+    top, bottom, left, right = preprocess.bounding_box(x)
+    ratio = preprocess.stroke_ratio(x[top:bottom, left:right] > 0.5)
+    # MNIST's own 5th..95th percentile is 0.10..0.21; a 1.5% and a 12% pen both land inside it.
+    assert 0.10 <= ratio <= 0.21, ratio
+
+
+def test_thin_and_thick_pen_give_similar_images(real_sample):
+    two = next(d for d in real_sample if d.label == 2)
+    strokes = place(two.strokes, 0.5, 0.5, 0.5)
+    thin = preprocess.preprocess(png_bytes(render(strokes, 0.015)))
+    thick = preprocess.preprocess(png_bytes(render(strokes, 0.12)))
+    assert aligned_diff(thin, thick) < 0.08
+
+
+def test_polarity_dark_on_light_and_light_on_dark_agree():
+    dark_on_light = canvas_png(bar(60, 60, 200, 220), mode="RGB", bg=(250, 250, 245), ink=(20, 20, 20))
+    light_on_dark = canvas_png(bar(60, 60, 200, 220), mode="L", bg=0, ink=255)
+    a, b = preprocess.preprocess(dark_on_light), preprocess.preprocess(light_on_dark)
+    assert np.abs(a - b).max() < 0.05
+    assert a[13:15, 13:15].mean() > 0.5  # ink is 1, background 0
+
+
+def test_jpeg_photo_of_ink_on_grey_paper():
+    data = canvas_png(bar(100, 50, 180, 230, 18), mode="RGB", bg=(200, 196, 190), ink=(40, 40, 60),
+                      fmt="JPEG")
+    x = preprocess.preprocess(data)
+    assert (x > 0.5).sum() > 20 and x[0].sum() == 0 and x[:, 0].sum() == 0
+
+
+def test_alpha_channel_is_the_ink():
+    # White pixels under transparent alpha, black under opaque: only alpha decides.
+    img = Image.new("RGBA", (200, 200), (255, 255, 255, 0))
+    ImageDraw.Draw(img).line((100, 30, 100, 170), fill=(0, 0, 0, 255), width=12)
+    x = preprocess.preprocess(png_bytes(img))
+    assert x[:, 12:16].sum() > 10 * x[:, :8].sum()
+
+
+def test_isolated_speck_is_ignored():
+    def one_with_speck(d, ink):
+        d.line((140, 60, 140, 220), fill=ink, width=14)
+        d.ellipse((20, 20, 26, 26), fill=ink)  # a stray tap far away
+
+    with_speck = preprocess.preprocess(canvas_png(one_with_speck))
+    without = preprocess.preprocess(canvas_png(bar(140, 60, 140, 220)))
+    assert np.abs(with_speck - without).max() < 1e-6
+
+
+@pytest.mark.parametrize("draw", [
+    lambda d, ink: None,  # nothing
+    lambda d, ink: d.point((10, 10), fill=ink),  # one pixel
+    lambda d, ink: d.line((0, 0, 279, 279), fill=(0, 0, 0, 20), width=10),  # a faint smudge
+    lambda d, ink: d.ellipse((100, 100, 117, 117), fill=ink),  # one tap of the pen
+])
+def test_blank_or_nearly_blank_is_empty(draw):
+    with pytest.raises(preprocess.EmptyDrawing):
+        preprocess.preprocess(canvas_png(draw))
+
+
+def test_a_small_digit_is_not_mistaken_for_a_dot(real_sample):
+    one = next(d for d in real_sample if d.label == 0)
+    x = preprocess.preprocess(png_bytes(render(place(one.strokes, 0.12, 0.5, 0.5))))
+    assert x.max() == pytest.approx(1.0)
+
+
+def test_uniform_photo_is_empty():
+    with pytest.raises(preprocess.EmptyDrawing):
+        preprocess.preprocess(canvas_png(lambda d, ink: None, mode="RGB", bg=(230, 230, 230)))
+
+
+@pytest.mark.parametrize("data", [b"", b"not an image", b"\x89PNG\r\n\x1a\n" + b"\0" * 40])
+def test_unreadable_bytes_are_invalid(data):
+    with pytest.raises(preprocess.InvalidImage):
+        preprocess.preprocess(data)
+
+
+def test_huge_dimensions_rejected_before_decoding():
+    # A 20,000 x 20,000 PNG header: rejected from the header, pixels never decoded.
+    img = Image.new("1", (20000, 20000), 0)
+    buf = io.BytesIO()
+    img.save(buf, "PNG", optimize=False)
+    assert len(buf.getvalue()) < preprocess.MAX_BYTES
+    with pytest.raises(preprocess.InvalidImage, match="too large"):
+        preprocess.decode(buf.getvalue())
+
+
+def test_oversized_but_not_a_bomb_is_rejected_by_our_limit():
+    img = Image.new("L", (5000, 100), 0)
+    with pytest.raises(preprocess.InvalidImage, match="5000x100"):
+        preprocess.decode(png_bytes(img))
+
+
+def test_mnist_digits_keep_their_box_and_centre(mnist_slice):
+    # Same recipe that made them: box and centre of mass come back within a pixel; only the
+    # stroke width may change (pulled into RATIO_RANGE).
+    for img in mnist_slice["x_test"][:50].astype(np.float32) / 255:
+        out = preprocess.to_mnist(img)
+        for a, b in zip(preprocess.bounding_box(out), preprocess.bounding_box(img)):
+            assert abs(a - b) <= 1
+        assert np.allclose(centre_of_mass(out), centre_of_mass(img), atol=1.0)

@@ -1,0 +1,79 @@
+"""train.py end to end on the committed slice (small and quick), and its device handling."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).parent.parent
+
+
+def run_train(*args, tmp_path, timeout=180):
+    env = {**os.environ, "DIGITPAD_CACHE": str(tmp_path / "cache"), "CUDA_VISIBLE_DEVICES": ""}
+    return subprocess.run([sys.executable, str(ROOT / "train.py"), *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.mark.slow
+def test_quick_run_writes_a_loadable_model_and_a_complete_card(tmp_path):
+    out = tmp_path / "models" / "quick.keras"
+    done = run_train("--limit", "512", "--epochs", "1", "--device", "cpu", "--real-copies", "1",
+                     "--data", "tests/data/mnist-slice.npz", "--out", str(out), tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Device: CPU" in done.stdout
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["architecture"] == "cnn" and card["epochs"] == 1 and card["device"] == "CPU"
+    assert card["data"]["test"] == 512 and card["data"]["real_drawings"]["images"] > 0
+    assert 0.5 < card["mnist_test_accuracy"] <= 1  # one epoch on 512 images: well above chance
+    assert np.array(card["confusion_matrix"]).sum() == 512
+    assert "--limit 512" in card["command"]
+    for plot in card["files"]["plots"]:
+        assert (out.parent / plot).stat().st_size > 1000
+    # Both files load and answer the same way.
+    from webapp import classifier
+
+    x = np.load("tests/data/mnist-slice.npz")["x_test"][:20].astype(np.float32) / 255
+    lite = classifier.load(out.parent, "quick", "litert")
+    keras_clf = classifier.load(out.parent, "quick", "keras")
+    for img in x:
+        assert np.abs(lite.predict(img) - keras_clf.predict(img)).max() < 1e-4
+
+
+@pytest.mark.slow
+def test_mlp_baseline_trains_too(tmp_path):
+    out = tmp_path / "mlp.keras"
+    done = run_train("--arch", "mlp", "--limit", "256", "--epochs", "1", "--real", "none",
+                     "--no-augment", "--optimizer", "sgd", "--data", "tests/data/mnist-slice.npz",
+                     "--out", str(out), tmp_path=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card["architecture"] == "mlp" and card["augmentation"] is None
+    assert card["optimizer"]["name"] == "sgd"
+
+
+def test_gpu_without_gpu_fails_clearly(tmp_path):
+    done = run_train("--device", "gpu", "--limit", "64", "--epochs", "1",
+                     "--data", "tests/data/mnist-slice.npz", "--out", str(tmp_path / "x.keras"),
+                     tmp_path=tmp_path)
+    assert done.returncode == 2
+    assert "TensorFlow sees no GPU" in done.stderr
+    assert not (tmp_path / "x.keras").exists()
+
+
+def test_help_shows_every_flag_with_its_default():
+    done = subprocess.run([sys.executable, str(ROOT / "train.py"), "--help"], capture_output=True,
+                          text=True, timeout=60)
+    for flag in ("--arch", "--epochs", "--batch-size", "--optimizer", "--learning-rate",
+                 "--augment", "--device", "--seed", "--out", "--limit", "--data", "--tensorboard"):
+        assert flag in done.stdout
+    assert "(default: cnn)" in done.stdout and "(default: auto)" in done.stdout
+
+
+def test_missing_data_fails_with_a_message(tmp_path):
+    done = run_train("--data", str(tmp_path / "nothing.npz"), "--epochs", "1", tmp_path=tmp_path)
+    assert done.returncode == 2
+    assert "Could not load MNIST" in done.stderr and "--data PATH" in done.stderr

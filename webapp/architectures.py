@@ -1,0 +1,80 @@
+"""The networks digitpad can train. Each takes 28x28x1 ink in [0, 1] and returns 10 probabilities."""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+INPUT_SHAPE = (28, 28, 1)
+
+
+def cnn() -> keras.Model:
+    """The shipped model: conv -> conv -> pool, twice, then a dense layer (~200k parameters).
+
+    BatchNorm uses momentum 0.9: at Keras's default 0.99 the moving statistics lag so far behind in
+    the first epoch that evaluation scores 25% while training scores 89%. `valid` padding: `same`
+    on 28x28 inputs triples the time per epoch and buys nothing measurable.
+    """
+
+    def conv(filters: int) -> list[layers.Layer]:
+        return [
+            layers.Conv2D(filters, 3, use_bias=False),
+            layers.BatchNormalization(momentum=0.9),
+            layers.Activation("relu"),
+        ]
+
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            *conv(32), *conv(32), layers.MaxPooling2D(2),
+            *conv(64), *conv(64), layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dropout(0.3),
+            layers.Dense(128, use_bias=False),
+            layers.BatchNormalization(momentum=0.9),
+            layers.Activation("relu"),
+            layers.Dropout(0.4),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="cnn",
+    )
+
+
+def simple() -> keras.Model:
+    """keras.io's "Simple MNIST convnet", unchanged: the baseline most demos ship."""
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            layers.Conv2D(32, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(64, 3, activation="relu"),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="simple",
+    )
+
+
+def mlp() -> keras.Model:
+    """Dense layers only (Y = wX + b, twice): what convolution is measured against."""
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            layers.Flatten(),
+            layers.Dense(256, activation="relu"),
+            layers.Dropout(0.2),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="mlp",
+    )
+
+
+ARCHITECTURES = {"cnn": cnn, "simple": simple, "mlp": mlp}
+
+
+def build(name: str) -> keras.Model:
+    if name not in ARCHITECTURES:
+        raise ValueError(f"unknown architecture {name!r}; choose from {', '.join(ARCHITECTURES)}")
+    return ARCHITECTURES[name]()

@@ -1,0 +1,176 @@
+"""The trained model behind a small, thread-safe interface: 28x28 ink in, 10 probabilities out.
+
+Two back ends give the same answers (tests/test_classifier.py checks it on MNIST):
+- LiteRT runs `models/NAME.tflite` (written by train.py) in ~0.06 ms without TensorFlow in the
+  process: the web server's default, with ~70 MB of memory per process instead of ~600 MB.
+- Keras runs `models/NAME.keras` through one fixed-signature `tf.function` (~2 ms), for platforms
+  without LiteRT wheels. `model.predict` is never used per request: it costs ~120 ms for one image.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+class ModelError(RuntimeError):
+    """A model that cannot be loaded or does not meet the contract."""
+
+
+class UnknownModel(KeyError):
+    pass
+
+
+class Classifier(Protocol):
+    backend: str
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """(28, 28) float32 in [0, 1] -> (10,) float32 probabilities."""
+        ...
+
+
+def _check_output(p: np.ndarray, source: Path) -> np.ndarray:
+    p = np.asarray(p, dtype=np.float32).reshape(-1)
+    if p.shape != (10,) or not np.isfinite(p).all() or abs(float(p.sum()) - 1) > 1e-3:
+        raise ModelError(f"{source} does not output 10 probabilities")
+    return p
+
+
+class LiteRTClassifier:
+    backend = "litert"
+
+    def __init__(self, path: Path, threads: int = 1) -> None:
+        from ai_edge_litert.interpreter import Interpreter
+
+        try:
+            self._interp = Interpreter(model_path=str(path), num_threads=threads)
+            self._interp.allocate_tensors()
+        except Exception as exc:
+            raise ModelError(f"cannot load {path}: {exc}") from exc
+        inp, out = self._interp.get_input_details()[0], self._interp.get_output_details()[0]
+        if tuple(inp["shape"]) != (1, 28, 28, 1) or tuple(out["shape"]) != (1, 10):
+            raise ModelError(f"{path}: expected input (1,28,28,1) and output (1,10), "
+                             f"got {tuple(inp['shape'])} and {tuple(out['shape'])}")
+        self._in, self._out = inp["index"], out["index"]
+        self._lock = threading.Lock()  # one interpreter is not safe to invoke from two threads
+        self._path = path
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        batch = np.ascontiguousarray(x, dtype=np.float32).reshape(1, 28, 28, 1)
+        with self._lock:
+            self._interp.set_tensor(self._in, batch)
+            self._interp.invoke()
+            p = self._interp.get_tensor(self._out)[0].copy()
+        return _check_output(p, self._path)
+
+
+class KerasClassifier:
+    backend = "keras"
+
+    def __init__(self, path: Path) -> None:
+        import keras
+        import tensorflow as tf
+
+        try:
+            model = keras.saving.load_model(path, compile=False)
+        except Exception as exc:
+            raise ModelError(f"cannot load {path}: {exc}") from exc
+        if tuple(model.input_shape) != (None, 28, 28, 1) or tuple(model.output_shape) != (None, 10):
+            raise ModelError(f"{path}: expected input (None,28,28,1) and output (None,10)")
+        self._run = tf.function(
+            lambda x: model(x, training=False),
+            input_signature=[tf.TensorSpec([1, 28, 28, 1], tf.float32)],
+            reduce_retracing=True,
+        )
+        self._path = path
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        batch = np.ascontiguousarray(x, dtype=np.float32).reshape(1, 28, 28, 1)
+        return _check_output(self._run(batch).numpy()[0], self._path)
+
+
+class KerasPredictClassifier(KerasClassifier):
+    """`model.predict` per request, as typical Flask demos do. Only for the serving benchmark's
+    baseline (DIGITPAD_BACKEND=keras-predict): ~60x slower than the default."""
+
+    backend = "keras-predict"
+
+    def __init__(self, path: Path) -> None:
+        import keras
+
+        self._model = keras.saving.load_model(path, compile=False)
+        self._path = path
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        batch = np.asarray(x, dtype=np.float32).reshape(1, 28, 28, 1)
+        return _check_output(self._model.predict(batch, verbose=0)[0], self._path)
+
+
+def litert_available() -> bool:
+    try:
+        import ai_edge_litert.interpreter  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def load(models_dir: Path, name: str, backend: str = "auto") -> Classifier:
+    """Load models_dir/NAME with the chosen back end, checked and warmed up."""
+    tflite, keras_file = models_dir / f"{name}.tflite", models_dir / f"{name}.keras"
+    if backend == "auto":
+        backend = "litert" if tflite.is_file() and litert_available() else "keras"
+    if backend == "litert":
+        if not tflite.is_file():
+            raise ModelError(f"{tflite} is missing (train.py writes it next to {keras_file.name})")
+        clf: Classifier = LiteRTClassifier(tflite)
+    elif backend in ("keras", "keras-predict"):
+        if not keras_file.is_file():
+            raise ModelError(f"{keras_file} is missing")
+        clf = (KerasClassifier if backend == "keras" else KerasPredictClassifier)(keras_file)
+    else:
+        raise ModelError(f"unknown back end {backend!r} (auto, litert, keras or keras-predict)")
+    # Warm-up and a sanity check in one: the first call builds kernels and proves the file works.
+    clf.predict(np.zeros((28, 28), dtype=np.float32))
+    return clf
+
+
+@dataclass
+class Registry:
+    """The models in a folder, loaded on first use and kept for the process's life."""
+
+    models_dir: Path
+    backend: str = "auto"
+    _loaded: dict[str, Classifier] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def names(self) -> list[str]:
+        found = {p.stem for p in self.models_dir.glob("*.tflite")} | {
+            p.stem for p in self.models_dir.glob("*.keras")}
+        return sorted(n for n in found if NAME.match(n))
+
+    def card(self, name: str) -> dict:
+        path = self.models_dir / f"{name}.json"
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            return {"name": name}
+
+    def get(self, name: str) -> Classifier:
+        # Only names that exist on disk: a hostile name ("../x") never reaches the filesystem.
+        if not NAME.match(name) or name not in self.names():
+            raise UnknownModel(name)
+        with self._lock:
+            if name not in self._loaded:
+                self._loaded[name] = load(self.models_dir, name, self.backend)
+            return self._loaded[name]
+
+    def loaded(self) -> list[str]:
+        return sorted(self._loaded)

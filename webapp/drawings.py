@@ -1,0 +1,147 @@
+"""Real pen-drawn digits as stroke trajectories, rendered the way the page renders them.
+
+The page (static/js/pad.js) keeps every stroke as points in pad units (0..1) and uploads the drawing
+re-rendered at a fixed size with the constants in static/pad.json. `render` does the same here, so the
+benchmark and the training data see what the server sees when a person draws.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parent.parent
+PAD_CONFIG = ROOT / "static" / "pad.json"
+SUPERSAMPLE = 4  # Pillow draws aliased lines; draw big, then average down like a canvas antialiases
+
+Stroke = Sequence[tuple[float, float]]
+
+
+@lru_cache(maxsize=1)
+def pad_config() -> dict:
+    return json.loads(PAD_CONFIG.read_text())
+
+
+@dataclass(frozen=True)
+class Drawing:
+    id: str
+    label: int
+    writer: str
+    site: str
+    strokes: list[list[tuple[float, float]]]  # tablet units, bounding box at (0, 0), y down
+
+
+def load_drawings(path: str | Path) -> list[Drawing]:
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as f:
+        return [_row(json.loads(line)) for line in f if line.strip()]
+
+
+def _row(r: dict) -> Drawing:
+    strokes = [[(float(x), float(y)) for x, y in s] for s in r["strokes"]]
+    return Drawing(r["id"], int(r["label"]), r["writer"], r["site"], strokes)
+
+
+def place(strokes: list[list[tuple[float, float]]], size: float, cx: float, cy: float) -> list[Stroke]:
+    """Scale strokes (keeping aspect) so the longer side is `size` pad units, centred at (cx, cy)."""
+    pts = np.concatenate([np.asarray(s, dtype=np.float64) for s in strokes])
+    lo, hi = pts.min(0), pts.max(0)
+    span = max(float((hi - lo).max()), 1e-9)
+    mid = (lo + hi) / 2
+    k = size / span
+    return [[((x - mid[0]) * k + cx, (y - mid[1]) * k + cy) for x, y in s] for s in strokes]
+
+
+def smooth(stroke: Stroke, steps: int = 6) -> list[tuple[float, float]]:
+    """Flatten the page's quadratic-midpoint path: quadraticCurveTo(p[i], mid(p[i], p[i+1]))."""
+    if len(stroke) < 3:
+        return list(stroke)
+    out = [stroke[0]]
+    start = stroke[0]
+    for i in range(1, len(stroke) - 1):
+        ctrl = stroke[i]
+        end = ((stroke[i][0] + stroke[i + 1][0]) / 2, (stroke[i][1] + stroke[i + 1][1]) / 2)
+        for j in range(1, steps + 1):
+            t = j / steps
+            a, b, c = (1 - t) ** 2, 2 * (1 - t) * t, t * t
+            out.append((a * start[0] + b * ctrl[0] + c * end[0],
+                        a * start[1] + b * ctrl[1] + c * end[1]))
+        start = end
+    out.append(stroke[-1])
+    return out
+
+
+def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: int | None = None
+           ) -> Image.Image:
+    """Strokes in pad units (0..1) -> an RGBA image like the page's upload (black ink, transparent)."""
+    cfg = pad_config()
+    size = size or int(cfg["exportSize"])
+    pen = (pen_width if pen_width is not None else float(cfg["penWidth"])) * size * SUPERSAMPLE
+    big = size * SUPERSAMPLE
+    alpha = Image.new("L", (big, big), 0)
+    draw = ImageDraw.Draw(alpha)
+    r = pen / 2
+    for stroke in strokes:
+        pts = [(x * big, y * big) for x, y in smooth(stroke)]
+        if len(pts) > 1:
+            draw.line(pts, fill=255, width=max(1, round(pen)))
+        for x, y in pts:  # round caps and joins
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
+    alpha = alpha.reduce(SUPERSAMPLE)
+    img = Image.new("RGBA", alpha.size, (0, 0, 0, 0))
+    img.putalpha(alpha)
+    return img
+
+
+# Placements a person actually uses, in pad units: (longest side, pen width). Positions are random
+# but seeded, anywhere the digit fits. "thin"/"thick" are pen widths, not placements of their own.
+PLACEMENTS: dict[str, dict] = {
+    "large": {"size": (0.60, 0.80), "pen": None, "where": "centre"},
+    "small": {"size": (0.20, 0.30), "pen": None, "where": "anywhere"},
+    "offcentre": {"size": (0.35, 0.50), "pen": None, "where": "edge"},
+    "thin-pen": {"size": (0.55, 0.80), "pen": 0.02, "where": "anywhere"},
+    "thick-pen": {"size": (0.35, 0.55), "pen": 0.10, "where": "anywhere"},
+}
+
+
+def placed(d: Drawing, placement: str, rng: np.random.Generator) -> list[Stroke]:
+    p = PLACEMENTS[placement]
+    size = rng.uniform(*p["size"])
+    pen = p["pen"] if p["pen"] is not None else pad_config()["penWidth"]
+    margin = size / 2 + pen
+    if p["where"] == "centre":
+        cx, cy = 0.5 + rng.uniform(-0.05, 0.05, 2)
+    elif p["where"] == "edge":  # pushed against a random side or corner
+        cx, cy = (_edge(rng, margin) for _ in range(2))
+    else:
+        cx, cy = rng.uniform(margin, 1 - margin, 2)
+    return place(d.strokes, size, float(cx), float(cy))
+
+
+def _edge(rng: np.random.Generator, margin: float) -> float:
+    return float(rng.choice([margin, 1 - margin]) if rng.random() < 0.7
+                 else rng.uniform(margin, 1 - margin))
+
+
+def renders(drawings: Sequence[Drawing], placement: str, seed: int = 0
+            ) -> Iterator[tuple[Drawing, list[Stroke], Image.Image]]:
+    rng = np.random.default_rng([seed, sum(map(ord, placement))])
+    pen_default = pad_config()["penWidth"]
+    for d in drawings:
+        strokes = placed(d, placement, rng)
+        pen = PLACEMENTS[placement]["pen"] or pen_default
+        yield d, strokes, render(strokes, pen)
+
+
+def writer_split(writer: str) -> str:
+    """'measure' or 'train', stable by writer: the same person never lands on both sides."""
+    h = int.from_bytes(hashlib.sha1(writer.encode()).digest()[:4], "big")
+    return "measure" if h % 5 < 2 else "train"

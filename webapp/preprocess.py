@@ -1,0 +1,206 @@
+"""From an uploaded image to the 28x28 input the model expects, the way MNIST itself was made.
+
+LeCun's recipe: crop to the ink, fit the longer side into 20 px keeping the aspect ratio (with
+anti-aliasing), paste into 28x28 with the centre of mass at the centre. Two additions make drawings
+look like MNIST digits: isolated specks are ignored when cropping, and stroke thickness is brought into
+MNIST's range (a small digit drawn with a fat pen otherwise becomes a blob once scaled to 20 px).
+
+Everything here is a pure function on Pillow images and NumPy arrays.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageFilter, ImageOps
+
+MAX_BYTES = 2 * 1024 * 1024  # also the HTTP body limit (see webapp/config.py)
+MAX_SIDE = 4096
+MAX_PIXELS = 4096 * 4096
+FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
+
+FIT = 20  # MNIST: digit fitted into a 20x20 box ...
+SIZE = 28  # ... inside a 28x28 image
+WORK = 80  # resolution where stroke width is measured and corrected (4x the 20 px box)
+# Stroke width / longer side of the digit: MNIST measures 0.10 / 0.13 / 0.21 at its 5th / 50th / 95th
+# percentiles (`stroke_ratio` on the training set); drawings are pulled into the middle of that.
+RATIO_RANGE = (0.12, 0.16)
+DOT = 0.15  # a lone blob smaller than this fraction of the image, as thick as it is wide
+SPECK = 0.03  # a separate blob under 3% of the ink is a speck, not part of the digit
+WORKING_SIDE = 560  # larger uploads are reduced first; nothing finer matters for a 28 px result
+
+
+class InvalidImage(ValueError):
+    """Not an image we can read (corrupt, unsupported, too large)."""
+
+
+class EmptyDrawing(ValueError):
+    """No digit to classify: blank or nearly blank."""
+
+
+def decode(data: bytes) -> Image.Image:
+    """Bytes -> Pillow image, with every size check done before any pixel is decoded."""
+    if not data:
+        raise InvalidImage("the image is empty (0 bytes)")
+    if len(data) > MAX_BYTES:
+        raise InvalidImage(f"the image is larger than {MAX_BYTES} bytes")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            img = Image.open(io.BytesIO(data), formats=FORMATS)
+            w, h = img.size  # read from the header; no pixels yet
+            if w < 1 or h < 1 or w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_PIXELS:
+                raise InvalidImage(f"the image is too large: {w}x{h}; at most {MAX_SIDE}x{MAX_SIDE} "
+                                   "is accepted")
+            if getattr(img, "n_frames", 1) > 1:
+                img.seek(0)  # animations: the first frame
+            img = ImageOps.exif_transpose(img)  # photos: upright as the camera saw them
+            img.load()
+    except InvalidImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise InvalidImage(f"the image is too large: more than {MAX_PIXELS} pixels") from exc
+    except Exception as exc:  # Pillow raises many types for bad data; all mean the same here
+        raise InvalidImage(f"not a readable PNG, JPEG, WebP or GIF image ({type(exc).__name__})") from exc
+    return img
+
+
+def ink_map(img: Image.Image) -> np.ndarray:
+    """Pillow image -> float32 ink in [0, 1] (1 = ink), whatever the polarity or transparency."""
+    if max(img.size) > WORKING_SIDE:
+        img = img.copy()
+        img.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
+    has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
+    if img.mode not in ("L", "RGB", "RGBA", "LA"):
+        img = img.convert("RGBA" if has_alpha else "RGB")
+    if has_alpha:
+        rgba = np.asarray(img.convert("LA"))
+        alpha = rgba[..., 1]
+        if alpha.min() < 250:  # transparency is in use: it is the ink (a canvas drawing)
+            ink = alpha.astype(np.float32) / 255.0
+            # ink drawn light on a transparent pad shows as light; either way alpha carries it
+            return ink
+        gray = rgba[..., 0]
+    else:
+        gray = np.asarray(img.convert("L"))
+    g = gray.astype(np.float32)
+    border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
+    bg = float(np.median(border))
+    if bg >= 128:  # dark ink on light paper
+        ink = (bg - g) / max(bg, 1.0)
+    else:  # light ink on a dark ground (MNIST's own convention)
+        ink = (g - bg) / max(255.0 - bg, 1.0)
+    # Paper texture and JPEG noise sit just above the background; drop them.
+    return np.clip((ink - 0.1) / 0.9, 0.0, 1.0)
+
+
+def _kept_span(profile: np.ndarray) -> tuple[int, int]:
+    """First and last index of the runs in a projection that carry the digit (not specks)."""
+    nz = profile > 0
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], nz, [False]]).astype(np.int8)))
+    starts, ends = edges[::2], edges[1::2]
+    mass = np.add.reduceat(profile, starts) if len(starts) else np.array([])
+    keep = mass >= SPECK * profile.sum()
+    keep[np.argmax(mass)] = True
+    return int(starts[keep].min()), int(ends[keep].max())
+
+
+def bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
+    """(top, bottom, left, right) of the digit, ignoring specks separated from it."""
+    mask = ink > 0.5
+    top, bottom = _kept_span(mask.sum(1).astype(np.float64))
+    left, right = _kept_span(mask[top:bottom].sum(0).astype(np.float64))
+    top2, bottom2 = _kept_span(mask[top:bottom, left:right].sum(1).astype(np.float64))
+    return top + top2, top + bottom2, left, right
+
+
+def stroke_ratio(mask: np.ndarray) -> float:
+    """Mean stroke width / longer side of the box. A stroke of width w and length l covers w*l
+    pixels and has about 2*l boundary pixels, so width ~= 2 * area / boundary."""
+    area = int(mask.sum())
+    if area == 0:
+        return 0.0
+    side = max(mask.shape)
+    mask = np.pad(mask, 1)  # ink touching the crop's edge has a boundary there too
+    inner = mask.copy()
+    inner[1:] &= mask[:-1]
+    inner[:-1] &= mask[1:]
+    inner[:, 1:] &= mask[:, :-1]
+    inner[:, :-1] &= mask[:, 1:]
+    boundary = max(area - int(inner.sum()), 1)
+    return 2.0 * area / boundary / side
+
+
+def is_blank(ink: np.ndarray) -> bool:
+    """Nothing a person would call a drawing: no strong ink, or only a few pixels of it."""
+    strong = int(np.count_nonzero(ink > 0.5))
+    return float(ink.max(initial=0.0)) < 0.25 or strong < max(12, ink.size // 4000)
+
+
+def normalize_width(work: Image.Image, ratio: float, side: int) -> Image.Image:
+    """Erode or dilate in whole pixels until the stroke width / `side` falls in RATIO_RANGE."""
+    lo, hi = RATIO_RANGE
+    target = min(max(ratio, lo), hi)
+    steps = round((ratio - target) * side / 2)  # each 3x3 pass moves both edges by 1 px
+    for _ in range(min(abs(steps), 12)):
+        work = work.filter(ImageFilter.MinFilter(3) if steps > 0 else ImageFilter.MaxFilter(3))
+    return work
+
+
+def to_mnist(ink: np.ndarray) -> np.ndarray:
+    """Ink map -> 28x28 float32 in [0, 1], ink = 1, digit fitted to 20 px and centred by mass."""
+    if is_blank(ink):
+        raise EmptyDrawing("the drawing is empty")
+    top, bottom, left, right = bounding_box(ink)
+    crop = ink[top:bottom, left:right]
+    h, w = crop.shape
+    if max(h, w) < DOT * max(ink.shape) and stroke_ratio(crop > 0.5) > 0.4:
+        raise EmptyDrawing("only a dot")  # a tap, not a digit: as wide as its own stroke
+    # Long side to WORK px; a margin gives dilation room and lets erosion see the edges.
+    scale = WORK / max(h, w)
+    wh = (max(1, round(w * scale)), max(1, round(h * scale)))
+    img = Image.fromarray(np.round(crop * 255).astype(np.uint8), "L")
+    work = img.resize(wh, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    pad = 8
+    framed = Image.new("L", (wh[0] + 2 * pad, wh[1] + 2 * pad), 0)
+    framed.paste(work, (pad, pad))
+    # Measured after resampling, so the blur of a thin line counts as the model will see it.
+    ratio = stroke_ratio(np.asarray(work) > 127)
+    framed = normalize_width(framed, ratio, WORK)
+    box = framed.getbbox()
+    if box is None:
+        raise EmptyDrawing("the drawing is empty")
+    framed = framed.crop(box)
+    fw, fh = framed.size
+    k = FIT / max(fw, fh)
+    small = framed.resize((max(1, round(fw * k)), max(1, round(fh * k))), Image.Resampling.BOX)
+    digit = np.asarray(small, dtype=np.float32)
+    peak = float(digit.max())
+    if peak <= 0:
+        raise EmptyDrawing("the drawing is empty")
+    digit /= peak
+    return center_by_mass(digit)
+
+
+CENTRE = 14.0  # where MNIST's centres of mass sit (0-based, measured: 14.00 +- 0.3 on both axes)
+
+
+def center_by_mass(digit: np.ndarray) -> np.ndarray:
+    """Paste into 28x28 so the centre of mass lands where MNIST's do (kept inside the frame)."""
+    h, w = digit.shape
+    total = float(digit.sum())
+    ys, xs = np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32)
+    cy = float(digit.sum(1) @ ys) / total
+    cx = float(digit.sum(0) @ xs) / total
+    top = int(np.clip(round(CENTRE - cy), 0, SIZE - h))
+    left = int(np.clip(round(CENTRE - cx), 0, SIZE - w))
+    out = np.zeros((SIZE, SIZE), dtype=np.float32)
+    out[top:top + h, left:left + w] = digit
+    return out
+
+
+def preprocess(data: bytes) -> np.ndarray:
+    """Uploaded bytes -> the model's 28x28 input. Raises InvalidImage or EmptyDrawing."""
+    return to_mnist(ink_map(decode(data)))

@@ -1,0 +1,230 @@
+"""What train.py needs beyond Keras itself: augmentation that mimics canvas drawings, the input
+pipeline, real drawings as training data, device choice, and the model card.
+
+Imports TensorFlow; the web server never imports this module.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from webapp import datasets, drawings, preprocess
+
+# --- augmentation -----------------------------------------------------------------------------
+# One random warp per image: rotation, scale, shear and shift (an affine map) plus a smooth elastic
+# field, sampled bilinearly in one pass; then a random stroke-thickness change. All vectorised over
+# the batch so two CPU cores keep up with the convolutions.
+ROTATE = math.radians(12)
+SCALE = (0.85, 1.12)
+SHEAR = 0.15
+SHIFT = 2.0  # pixels
+ELASTIC = 1.0  # pixels of displacement (std) in a field smooth over ~7 px
+THICKNESS = 0.7  # blend weight towards a 3x3 dilation (>0) or erosion (<0)
+AUGMENTATION = {"rotate_degrees": 12, "scale": list(SCALE), "shear": SHEAR, "shift_px": SHIFT,
+                "elastic_px": ELASTIC, "thickness": THICKNESS, "unchanged_fraction": 0.25}
+
+
+def _bilinear(images: tf.Tensor, ys: tf.Tensor, xs: tf.Tensor) -> tf.Tensor:
+    """Sample images (B,H,W) at float coordinates (B,H,W); outside the frame is 0 (background)."""
+    b, h, w = tf.shape(images)[0], tf.shape(images)[1], tf.shape(images)[2]
+    flat = tf.reshape(images, [-1])
+    base = tf.reshape(tf.range(b) * h * w, [-1, 1, 1])
+    y0, x0 = tf.floor(ys), tf.floor(xs)
+    out = tf.zeros_like(ys)
+    for dy in (0.0, 1.0):
+        for dx in (0.0, 1.0):
+            yi, xi = y0 + dy, x0 + dx
+            weight = (1.0 - tf.abs(ys - yi)) * (1.0 - tf.abs(xs - xi))
+            inside = (yi >= 0) & (yi <= tf.cast(h - 1, tf.float32)) & (xi >= 0) & (
+                xi <= tf.cast(w - 1, tf.float32))
+            idx = base + tf.cast(tf.clip_by_value(yi, 0, tf.cast(h - 1, tf.float32)), tf.int32) * w \
+                + tf.cast(tf.clip_by_value(xi, 0, tf.cast(w - 1, tf.float32)), tf.int32)
+            out += tf.where(inside, weight * tf.gather(flat, idx), 0.0)
+    return out
+
+
+def augment(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """x: (B,28,28,1) float32 in [0,1]; seed: shape (2,) int, so a run is reproducible."""
+    b = tf.shape(x)[0]
+    seeds = tf.random.experimental.stateless_split(seed, 8)
+
+    def u(i: int, lo: float, hi: float, shape=None) -> tf.Tensor:
+        return tf.random.stateless_uniform(shape if shape is not None else [b], seeds[i], lo, hi)
+
+    angle = u(0, -ROTATE, ROTATE)
+    scale = tf.exp(u(1, math.log(SCALE[0]), math.log(SCALE[1])))
+    shear = u(2, -SHEAR, SHEAR)
+    shift = u(3, -SHIFT, SHIFT, [b, 2])
+    # Output pixel (v, u) around the centre samples the source at M @ (u, v) + centre - shift.
+    c, s = tf.cos(angle) / scale, tf.sin(angle) / scale
+    m00, m01, m10, m11 = c, -s + c * shear, s, c + s * shear
+    grid = tf.range(28, dtype=tf.float32) - 13.5
+    gy, gx = tf.meshgrid(grid, grid, indexing="ij")
+    gx, gy = gx[None], gy[None]
+
+    def col(t: tf.Tensor) -> tf.Tensor:
+        return t[:, None, None]
+
+    src_x = col(m00) * gx + col(m01) * gy + 13.5 - col(shift[:, 0])
+    src_y = col(m10) * gx + col(m11) * gy + 13.5 - col(shift[:, 1])
+    field = tf.random.stateless_normal([b, 4, 4, 2], seeds[4]) * ELASTIC
+    field = tf.image.resize(field, [28, 28], method="bicubic")
+    src_x += field[..., 0]
+    src_y += field[..., 1]
+    warped = _bilinear(x[..., 0], src_y, src_x)[..., None]
+
+    t = col(u(5, -THICKNESS, THICKNESS))[..., None]
+    dilated = tf.nn.max_pool2d(warped, 3, 1, "SAME")
+    eroded = -tf.nn.max_pool2d(-warped, 3, 1, "SAME")
+    thick = warped + tf.nn.relu(t) * (dilated - warped) + tf.nn.relu(-t) * (eroded - warped)
+    # Preprocessing scales every drawing to peak 1, so a thinned stroke is thin, not faint.
+    thick /= tf.maximum(tf.reduce_max(thick, axis=[1, 2, 3], keepdims=True), 1e-3)
+    # A quarter of the images stay as drawn, so the originals are seen too.
+    keep = col(u(6, 0.0, 1.0))[..., None] < 0.25
+    return tf.clip_by_value(tf.where(keep, x, thick), 0.0, 1.0)
+
+
+def pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, *, augment_data: bool, seed: int,
+             shuffle: bool = True) -> tf.data.Dataset:
+    """uint8 images -> batches of float32 in [0,1] (augmented on the fly), prefetched."""
+    ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+    if shuffle:
+        ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size)
+
+    def to_float(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        return tf.cast(images, tf.float32)[..., None] / 255.0, labels
+
+    ds = ds.map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
+    if augment_data:
+        counter = tf.data.Dataset.counter()
+        ds = tf.data.Dataset.zip((counter, ds)).map(
+            lambda i, xy: (augment(xy[0], tf.stack([tf.cast(seed, tf.int64), i])), xy[1]),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    return ds.prefetch(tf.data.AUTOTUNE)
+
+
+# --- real drawings as training data -----------------------------------------------------------
+def real_drawings(path: str | Path, split: str = "train", copies: int = 1, seed: int = 0,
+                  limit: int | None = None, log=print) -> tuple[np.ndarray, np.ndarray]:
+    """Render one side of the writer split in every placement, through the server's preprocessing.
+
+    Returns uint8 28x28 images and labels, like MNIST, so they join the same pipeline. Cached: the
+    key covers the strokes, the rendering and preprocessing code, and the pad constants.
+    """
+    key = hashlib.sha256(Path(path).read_bytes())
+    for part in (preprocess.__file__, drawings.__file__, drawings.PAD_CONFIG):
+        key.update(Path(part).read_bytes())
+    key.update(f"{split}/{copies}/{seed}/{limit}".encode())
+    cached = datasets.cache_dir() / f"real-{key.hexdigest()[:16]}.npz"
+    if cached.is_file():
+        with np.load(cached) as f:
+            return f["x"], f["y"]
+    chosen = [d for d in drawings.load_drawings(path) if drawings.writer_split(d.writer) == split]
+    chosen = chosen[:limit] if limit else chosen
+    log(f"Rendering {len(chosen)} real drawings x {len(drawings.PLACEMENTS)} placements x {copies}")
+    images, labels = [], []
+    for copy in range(copies):
+        for placement in drawings.PLACEMENTS:
+            for d, _strokes, img in drawings.renders(chosen, placement, seed=seed * 1000 + copy):
+                try:
+                    x = preprocess.to_mnist(preprocess.ink_map(img))
+                except preprocess.EmptyDrawing:
+                    continue
+                images.append(np.round(x * 255).astype(np.uint8))
+                labels.append(d.label)
+    x, y = np.stack(images), np.asarray(labels, dtype=np.uint8)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(cached, x=x, y=y)
+    return x, y
+
+
+# --- device -------------------------------------------------------------------------------------
+class DeviceUnavailable(RuntimeError):
+    pass
+
+
+def select_device(choice: str) -> str:
+    """Apply --device before TensorFlow touches any device; returns what will be used."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if choice == "cpu":
+        tf.config.set_visible_devices([], "GPU")
+        return "CPU"
+    if choice == "gpu" and not gpus:
+        raise DeviceUnavailable(
+            "--device gpu: TensorFlow sees no GPU. Install the GPU build (pip install -e '.[gpu]'), "
+            "check `nvidia-smi`, or use --device cpu / auto."
+        )
+    if gpus and choice in ("gpu", "auto"):
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return f"GPU ({details.get('device_name', gpus[0].name)})"
+    return "CPU"
+
+
+# --- evaluation and the model card --------------------------------------------------------------
+def confusion(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
+    m = np.zeros((10, 10), dtype=np.int64)
+    np.add.at(m, (y_true.astype(int), y_pred.astype(int)), 1)
+    return m
+
+
+def save_plots(history: dict, matrix: np.ndarray, stem: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.5))
+    for ax, key in zip(axes, ("loss", "accuracy")):
+        epochs = range(1, len(history[key]) + 1)
+        ax.plot(epochs, history[key], "o-", label="train")
+        if f"val_{key}" in history:
+            ax.plot(epochs, history[f"val_{key}"], "o-", label="validation")
+        ax.set_xlabel("epoch")
+        ax.set_title(key)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    curves = stem.with_name(stem.name + "-curves.png")
+    fig.savefig(curves, dpi=100)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(5, 4.5))
+    ax.imshow(np.log1p(matrix), cmap="Blues")
+    for i in range(10):
+        for j in range(10):
+            if matrix[i, j]:
+                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7,
+                        color="white" if i == j else "black")
+    ax.set_xticks(range(10))
+    ax.set_yticks(range(10))
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title("MNIST test confusion matrix")
+    fig.tight_layout()
+    conf = stem.with_name(stem.name + "-confusion.png")
+    fig.savefig(conf, dpi=100)
+    plt.close(fig)
+    return [curves.name, conf.name]
+
+
+def to_tflite(model: tf.keras.Model) -> bytes:
+    """The same weights as a LiteRT flatbuffer: what the web server runs (float32, no quantisation,
+    so its answers match Keras's)."""
+    # from_keras_model, not from_concrete_functions: the latter left the variables unbound in TF
+    # 2.21 and the converted model answered NaN.
+    return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+
+
+def write_json(path: Path, data: dict) -> None:
+    buf = io.StringIO()
+    json.dump(data, buf, indent=2)
+    path.write_text(buf.getvalue() + "\n")
