@@ -7,6 +7,8 @@ Every setting can be overridden on the command line or with GUNICORN_CMD_ARGS.
 import multiprocessing
 import os
 
+from webapp.classifier import litert_available
+
 bind = os.environ.get("DIGITPAD_BIND", "127.0.0.1:8000")
 # One process per core: a request is ~1 ms of CPU (decode, preprocess, 0.06 ms of LiteRT), so
 # more processes only add memory. Threads overlap the network waits; keep-alive needs gthread.
@@ -14,9 +16,11 @@ workers = int(os.environ.get("DIGITPAD_WORKERS", multiprocessing.cpu_count()))
 worker_class = "gthread"
 threads = int(os.environ.get("DIGITPAD_THREADS", 4))
 keepalive = 5
-# Load the model once in the master: a missing or broken model stops the start with its message,
-# and the workers share the loaded pages.
-preload_app = True
+# With LiteRT, load the model once in the master: a missing or broken model stops the start with
+# its message, and the workers share the loaded pages. TensorFlow is not fork-safe (a worker forked
+# from a master that started it hangs), so the TensorFlow back ends load in each worker instead.
+_backend = os.environ.get("DIGITPAD_BACKEND", "auto")
+preload_app = _backend == "litert" or (_backend == "auto" and litert_available())
 timeout = 30  # a request takes milliseconds; a worker silent for 30 s is stuck and is replaced
 graceful_timeout = 10
 # Recycle workers now and then so memory stays flat whatever happens inside a library.

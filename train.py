@@ -133,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     model.save(out)
     tflite = out.with_suffix(".tflite")
     tflite.write_bytes(training.to_tflite(model))
+    agreement = training.litert_agreement(tflite.read_bytes(), x_test.astype("float32") / 255.0, probs)
+    print(f"LiteRT gives Keras's answer on {agreement['same_digit']:.2%} of {len(x_test)} test images")
     stem = out.with_suffix("")
     plots = training.save_plots(history.history, matrix, stem)
     card = {
@@ -153,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                                    "writers": "train side of webapp.drawings.writer_split",
                                    "images": real_count, "copies": args.real_copies}},
         "mnist_test_accuracy": round(accuracy, 5),
+        "litert_vs_keras": agreement,
         "per_class_accuracy": per_class,
         "confusion_matrix": matrix.tolist(),
         "history": {k: [round(float(v), 5) for v in vs] for k, vs in history.history.items()},

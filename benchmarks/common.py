@@ -27,3 +27,14 @@ def chromium_executable() -> str | None:
 def launch_chromium(playwright):
     path = chromium_executable()
     return playwright.chromium.launch(**({"executable_path": path} if path else {}))
+
+
+def mouse_draw(page, strokes, steps: int = 1) -> None:
+    """Replay strokes (pad units, 0..1) with the mouse on the page's #pad."""
+    box = page.locator("#pad").bounding_box()
+    for stroke in strokes:
+        page.mouse.move(box["x"] + stroke[0][0] * box["width"], box["y"] + stroke[0][1] * box["height"])
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=steps)
+        page.mouse.up()

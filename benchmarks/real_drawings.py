@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import logging
 import sys
 import time
 import urllib.request
@@ -80,11 +81,11 @@ def over_http(url: str, model: str) -> Classify:
 
 
 def evaluate(drawings: Sequence[Drawing], classify: Classify, placements: Sequence[str],
-             seed: int = 0, keep_failures: int = 60) -> dict:
+             seed: int = 0, keep_failures: int = 60, as_uploaded: bool = True) -> dict:
     rows = []  # (placement, label, predicted, site)
     failures = []
     for placement in placements:
-        for d, _strokes, img in renders(drawings, placement, seed=seed):
+        for d, _strokes, img in renders(drawings, placement, seed=seed, as_uploaded=as_uploaded):
             data = png(img)
             pred, x = classify(data)
             rows.append((placement, d.label, pred, d.site))
@@ -139,15 +140,19 @@ def contact_sheet(failures: list[dict], path: Path, per_row: int = 6) -> None:
 
 
 def browser_replay(drawings: Sequence[Drawing], url: str | None, placements: Sequence[str],
-                   seed: int, model: str) -> dict:
-    """Replay strokes with Playwright's mouse on the real page; read what the page shows."""
+                   seed: int, model: str, models_dir: Path) -> dict:
+    """Replay strokes with Playwright's mouse on the real page and read what the page shows.
+
+    The drawings are dealt round-robin over the placements; each one is also classified in-process
+    from the very same strokes, so the two figures can be compared case by case."""
     from contextlib import ExitStack
 
     from playwright.sync_api import sync_playwright
 
-    from benchmarks.serving import launch_chromium
+    from benchmarks.common import launch_chromium, mouse_draw
 
-    rows = []
+    classify = in_process(model, models_dir)
+    rows, agree = [], 0
     with ExitStack() as stack:
         if url is None:
             url = stack.enter_context(local_server(model))
@@ -156,25 +161,19 @@ def browser_replay(drawings: Sequence[Drawing], url: str | None, placements: Seq
         page = browser.new_page(viewport={"width": 1000, "height": 800})
         page.goto(url)
         page.wait_for_selector("html[data-ready=true]")
-        box = page.locator("#pad").bounding_box()
-        for placement in placements:
-            for d, strokes, _img in renders(drawings, placement, seed=seed):
+        for k, placement in enumerate(placements):
+            for d, strokes, img in renders(drawings[k::len(placements)], placement, seed=seed):
                 page.keyboard.press("Escape")
                 page.wait_for_selector("[data-testid=prediction][data-state=idle]")
-                for stroke in strokes:
-                    page.mouse.move(box["x"] + stroke[0][0] * box["width"],
-                                    box["y"] + stroke[0][1] * box["height"])
-                    page.mouse.down()
-                    for x, y in stroke[1:]:
-                        page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
-                    page.mouse.up()
+                mouse_draw(page, strokes)
                 page.wait_for_selector("[data-testid=prediction][data-state=done],"
                                        "[data-testid=prediction][data-state=empty]", timeout=10000)
                 shown = page.locator("[data-testid=prediction]").text_content()
                 pred = int(shown) if shown and shown.isdigit() else -1
                 rows.append((placement, d.label, pred, d.site))
+                agree += pred == classify(png(img))[0]
         browser.close()
-    return summarise(rows)
+    return summarise(rows) | {"agreement_with_in_process": round(agree / max(len(rows), 1), 4)}
 
 
 def local_server(model: str):
@@ -184,6 +183,8 @@ def local_server(model: str):
     from werkzeug.serving import make_server
 
     from webapp import create_app
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
 
     @contextmanager
     def serve():
@@ -218,6 +219,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--models-dir", default=str(ROOT / "models"))
     p.add_argument("--placements", nargs="+", default=list(PLACEMENTS), choices=list(PLACEMENTS))
     p.add_argument("--naive", action="store_true", help="resize the whole canvas (no MNIST recipe)")
+    p.add_argument("--raster", action="store_true",
+                   help="keep the screen pen in the image (not the page's upload pen): how the server "
+                        "copes alone with rasters drawn elsewhere")
     p.add_argument("--url", default=None, help="classify over HTTP against this server")
     p.add_argument("--browser", type=int, default=0, metavar="N",
                    help="replay N drawings with a real mouse on the real page instead")
@@ -237,24 +241,33 @@ def main(argv: list[str] | None = None) -> int:
     writers = len({d.writer for d in drawings})
     started = time.perf_counter()
     if args.browser:
-        results = browser_replay(drawings, args.url, args.placements, args.seed, args.model)
+        results = browser_replay(drawings, args.url, args.placements, args.seed, args.model,
+                                 Path(args.models_dir))
         how = "browser (Playwright mouse on the real page)"
     else:
         classify = (over_http(args.url, args.model) if args.url
                     else in_process(args.model, Path(args.models_dir), args.naive))
-        results = evaluate(drawings, classify, args.placements, args.seed)
+        results = evaluate(drawings, classify, args.placements, args.seed,
+                           as_uploaded=not args.raster)
         how = f"{'HTTP ' + args.url if args.url else 'in-process'}" + (
-            ", naive whole-canvas resize" if args.naive else ", MNIST recipe")
+            ", naive whole-canvas resize" if args.naive else ", MNIST recipe") + (
+            ", raster with the screen pen" if args.raster else "")
     seconds = time.perf_counter() - started
     failures = results.pop("failures", [])
+    spread = "dealt over" if args.browser else "x"
     print(f"Model {args.model}, {how}: {len(drawings)} drawings by {writers} writers "
-          f"({args.split} split) x {len(args.placements)} placements = {results['count']} "
+          f"({args.split} split) {spread} {len(args.placements)} placements = {results['count']} "
           f"in {seconds:.0f} s")
     print(table(results, args.placements))
+    if "agreement_with_in_process" in results:
+        print(f"same answer as in-process on the same strokes: "
+              f"{results['agreement_with_in_process'] * 100:.1f}%")
     if args.sheet and failures:
+        Path(args.sheet).parent.mkdir(parents=True, exist_ok=True)
         contact_sheet(failures, Path(args.sheet))
         print(f"Failures: {args.sheet} ({len(failures)} shown)")
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(
             {"model": args.model, "how": how, "split": args.split, "drawings": len(drawings),
              "writers": writers, "seed": args.seed, "seconds": round(seconds, 1), **results},

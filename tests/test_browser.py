@@ -4,6 +4,7 @@ digits (tests/data/real_sample.jsonl.gz), replayed with a mouse or a finger."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from benchmarks.common import mouse_draw
 from webapp.drawings import place
 
 pytestmark = pytest.mark.browser
@@ -19,16 +20,6 @@ def pad(page: Page, live_server):
 
 def pad_box(page):
     return page.locator("#pad").bounding_box()
-
-
-def mouse_draw(page, strokes):
-    box = pad_box(page)
-    for stroke in strokes:
-        page.mouse.move(box["x"] + stroke[0][0] * box["width"], box["y"] + stroke[0][1] * box["height"])
-        page.mouse.down()
-        for x, y in stroke[1:]:
-            page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"])
-        page.mouse.up()
 
 
 def touch_draw(page, strokes):

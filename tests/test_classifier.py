@@ -29,6 +29,8 @@ def test_card_is_complete():
                 "training_seconds", "device", "versions", "date", "command"):
         assert key in card, key
     assert card["mnist_test_accuracy"] >= 0.994 and card["data"]["test"] == 10000
+    # The served model (LiteRT) gives Keras's answer on every MNIST test image.
+    assert card["litert_vs_keras"] == {**card["litert_vs_keras"], "images": 10000, "same_digit": 1.0}
     assert card["data"]["sha256"] == "06b0d1f124c4e5fa796686ade41a9b778edacc8622f2195a352ef479ad44fc16"
     assert np.array(card["confusion_matrix"]).sum() == 10000
     for plot in card["files"]["plots"]:

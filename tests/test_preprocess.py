@@ -11,6 +11,11 @@ from webapp import preprocess
 from webapp.drawings import place, render
 
 
+def raster(strokes, pen=None):
+    """A drawing as any raster arrives (screen pen kept), not as the page's upload."""
+    return png_bytes(render(strokes, pen, as_uploaded=False))
+
+
 def canvas_png(draw_fn, size=280, mode="RGBA", bg=(0, 0, 0, 0), ink=(0, 0, 0, 255), fmt="PNG"):
     img = Image.new(mode, (size, size), bg)
     draw_fn(ImageDraw.Draw(img), ink)
@@ -47,9 +52,9 @@ def test_output_contract_and_mnist_geometry():
 @pytest.mark.parametrize("where", [(30, 30), (250, 30), (30, 250), (250, 250), (140, 140)])
 def test_small_digit_anywhere_comes_out_the_same(real_sample, where):
     seven = next(d for d in real_sample if d.label == 7)
-    big = preprocess.preprocess(png_bytes(render(place(seven.strokes, 0.7, 0.5, 0.5))))
+    big = preprocess.preprocess(raster(place(seven.strokes, 0.7, 0.5, 0.5)))
     cx, cy = where[0] / 280, where[1] / 280
-    small = preprocess.preprocess(png_bytes(render(place(seven.strokes, 0.18, cx, cy))))
+    small = preprocess.preprocess(raster(place(seven.strokes, 0.18, cx, cy)))
     cy_, cx_ = centre_of_mass(small)
     assert abs(cy_ - 14) <= 0.6 and abs(cx_ - 14) <= 0.6
     # Same digit at 1/4 the size, anywhere, thick pen relative to it: close to the large one.
@@ -59,7 +64,7 @@ def test_small_digit_anywhere_comes_out_the_same(real_sample, where):
 @pytest.mark.parametrize("pen", [0.015, 0.06, 0.12])
 def test_stroke_width_is_normalised(real_sample, pen):
     three = next(d for d in real_sample if d.label == 3)
-    x = preprocess.preprocess(png_bytes(render(place(three.strokes, 0.45, 0.5, 0.5), pen)))
+    x = preprocess.preprocess(raster(place(three.strokes, 0.45, 0.5, 0.5), pen))
     top, bottom, left, right = preprocess.bounding_box(x)
     ratio = preprocess.stroke_ratio(x[top:bottom, left:right] > 0.5)
     # MNIST's own 5th..95th percentile is 0.10..0.21; a 1.5% and a 12% pen both land inside it.
@@ -69,8 +74,8 @@ def test_stroke_width_is_normalised(real_sample, pen):
 def test_thin_and_thick_pen_give_similar_images(real_sample):
     two = next(d for d in real_sample if d.label == 2)
     strokes = place(two.strokes, 0.5, 0.5, 0.5)
-    thin = preprocess.preprocess(png_bytes(render(strokes, 0.015)))
-    thick = preprocess.preprocess(png_bytes(render(strokes, 0.12)))
+    thin = preprocess.preprocess(raster(strokes, 0.015))
+    thick = preprocess.preprocess(raster(strokes, 0.12))
     assert aligned_diff(thin, thick) < 0.08
 
 
@@ -120,7 +125,7 @@ def test_blank_or_nearly_blank_is_empty(draw):
 
 def test_a_small_digit_is_not_mistaken_for_a_dot(real_sample):
     one = next(d for d in real_sample if d.label == 0)
-    x = preprocess.preprocess(png_bytes(render(place(one.strokes, 0.12, 0.5, 0.5))))
+    x = preprocess.preprocess(raster(place(one.strokes, 0.12, 0.5, 0.5)))
     assert x.max() == pytest.approx(1.0)
 
 

@@ -31,6 +31,7 @@ def test_quick_run_writes_a_loadable_model_and_a_complete_card(tmp_path):
     assert 0.5 < card["mnist_test_accuracy"] <= 1  # one epoch on 512 images: well above chance
     assert np.array(card["confusion_matrix"]).sum() == 512
     assert "--limit 512" in card["command"]
+    assert card["litert_vs_keras"]["images"] == 512 and card["litert_vs_keras"]["same_digit"] == 1.0
     for plot in card["files"]["plots"]:
         assert (out.parent / plot).stat().st_size > 1000
     # Both files load and answer the same way.

@@ -48,6 +48,7 @@ class LiteRTClassifier:
     backend = "litert"
 
     def __init__(self, path: Path, threads: int = 1) -> None:
+        # One thread: a 28x28 image is too small to split, and gunicorn runs a worker per core.
         from ai_edge_litert.interpreter import Interpreter
 
         try:
@@ -72,10 +73,23 @@ class LiteRTClassifier:
         return _check_output(p, self._path)
 
 
+def _tf_single_threaded() -> None:
+    """One image at a time, one gunicorn worker per core: TensorFlow's own thread pools would only
+    fight the other workers for the same cores."""
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(1)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        pass  # TensorFlow already started in this process (tests): keep its settings
+
+
 class KerasClassifier:
     backend = "keras"
 
     def __init__(self, path: Path) -> None:
+        _tf_single_threaded()
         import keras
         import tensorflow as tf
 
@@ -104,7 +118,7 @@ class KerasPredictClassifier(KerasClassifier):
     backend = "keras-predict"
 
     def __init__(self, path: Path) -> None:
-        import keras
+        import keras  # TensorFlow's default threading, as such demos run it
 
         self._model = keras.saving.load_model(path, compile=False)
         self._path = path

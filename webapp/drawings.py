@@ -79,12 +79,30 @@ def smooth(stroke: Stroke, steps: int = 6) -> list[tuple[float, float]]:
     return out
 
 
-def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: int | None = None
-           ) -> Image.Image:
-    """Strokes in pad units (0..1) -> an RGBA image like the page's upload (black ink, transparent)."""
+def export_pen(strokes: Sequence[Stroke], pen_width: float) -> float:
+    """The upload's pen width (pad units): the screen pen clamped to exportPenRange times the
+    drawing's longer side. Same rule as exportPenWidth() in static/js/pad.js."""
+    lo, hi = pad_config()["exportPenRange"]
+    pts = [p for s in strokes for p in s]
+    if not pts:
+        return pen_width
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    side = max(max(xs) - min(xs), max(ys) - min(ys))
+    return min(max(pen_width, lo * side), hi * side)
+
+
+def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: int | None = None,
+           *, as_uploaded: bool = True) -> Image.Image:
+    """Strokes in pad units (0..1) -> an RGBA image like the page's upload (black ink, transparent).
+
+    `as_uploaded=False` keeps the screen pen as it is: a raster drawn elsewhere (another app, a
+    scan) that the server has to cope with on its own."""
     cfg = pad_config()
     size = size or int(cfg["exportSize"])
-    pen = (pen_width if pen_width is not None else float(cfg["penWidth"])) * size * SUPERSAMPLE
+    pen_width = pen_width if pen_width is not None else float(cfg["penWidth"])
+    if as_uploaded:
+        pen_width = export_pen(strokes, pen_width)
+    pen = pen_width * size * SUPERSAMPLE
     big = size * SUPERSAMPLE
     alpha = Image.new("L", (big, big), 0)
     draw = ImageDraw.Draw(alpha)
@@ -131,14 +149,14 @@ def _edge(rng: np.random.Generator, margin: float) -> float:
                  else rng.uniform(margin, 1 - margin))
 
 
-def renders(drawings: Sequence[Drawing], placement: str, seed: int = 0
+def renders(drawings: Sequence[Drawing], placement: str, seed: int = 0, as_uploaded: bool = True
             ) -> Iterator[tuple[Drawing, list[Stroke], Image.Image]]:
     rng = np.random.default_rng([seed, sum(map(ord, placement))])
     pen_default = pad_config()["penWidth"]
     for d in drawings:
         strokes = placed(d, placement, rng)
         pen = PLACEMENTS[placement]["pen"] or pen_default
-        yield d, strokes, render(strokes, pen)
+        yield d, strokes, render(strokes, pen, as_uploaded=as_uploaded)
 
 
 def writer_split(writer: str) -> str:

@@ -68,7 +68,9 @@ def decode(data: bytes) -> Image.Image:
 
 
 def ink_map(img: Image.Image) -> np.ndarray:
-    """Pillow image -> float32 ink in [0, 1] (1 = ink), whatever the polarity or transparency."""
+    """Pillow image -> uint8 ink (255 = ink, 0 = background), whatever the polarity or transparency.
+
+    Stays in uint8: a drawing is decoded, measured and cropped without a float copy of it."""
     if max(img.size) > WORKING_SIDE:
         img = img.copy()
         img.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
@@ -76,16 +78,10 @@ def ink_map(img: Image.Image) -> np.ndarray:
     if img.mode not in ("L", "RGB", "RGBA", "LA"):
         img = img.convert("RGBA" if has_alpha else "RGB")
     if has_alpha:
-        rgba = np.asarray(img.convert("LA"))
-        alpha = rgba[..., 1]
+        alpha = np.asarray(img.getchannel("A"))
         if alpha.min() < 250:  # transparency is in use: it is the ink (a canvas drawing)
-            ink = alpha.astype(np.float32) / 255.0
-            # ink drawn light on a transparent pad shows as light; either way alpha carries it
-            return ink
-        gray = rgba[..., 0]
-    else:
-        gray = np.asarray(img.convert("L"))
-    g = gray.astype(np.float32)
+            return alpha
+    g = np.asarray(img.convert("L"), dtype=np.float32)
     border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
     bg = float(np.median(border))
     if bg >= 128:  # dark ink on light paper
@@ -93,7 +89,14 @@ def ink_map(img: Image.Image) -> np.ndarray:
     else:  # light ink on a dark ground (MNIST's own convention)
         ink = (g - bg) / max(255.0 - bg, 1.0)
     # Paper texture and JPEG noise sit just above the background; drop them.
-    return np.clip((ink - 0.1) / 0.9, 0.0, 1.0)
+    return as_uint8((ink - 0.1) / 0.9)
+
+
+def as_uint8(ink: np.ndarray) -> np.ndarray:
+    """Float ink in [0, 1] (MNIST / 255, the model's input) -> uint8 ink; uint8 passes through."""
+    if ink.dtype == np.uint8:
+        return ink
+    return np.round(np.clip(ink, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
 def _kept_span(profile: np.ndarray) -> tuple[int, int]:
@@ -109,7 +112,7 @@ def _kept_span(profile: np.ndarray) -> tuple[int, int]:
 
 def bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) of the digit, ignoring specks separated from it."""
-    mask = ink > 0.5
+    mask = as_uint8(ink) > 127
     top, bottom = _kept_span(mask.sum(1).astype(np.float64))
     left, right = _kept_span(mask[top:bottom].sum(0).astype(np.float64))
     top2, bottom2 = _kept_span(mask[top:bottom, left:right].sum(1).astype(np.float64))
@@ -135,8 +138,9 @@ def stroke_ratio(mask: np.ndarray) -> float:
 
 def is_blank(ink: np.ndarray) -> bool:
     """Nothing a person would call a drawing: no strong ink, or only a few pixels of it."""
-    strong = int(np.count_nonzero(ink > 0.5))
-    return float(ink.max(initial=0.0)) < 0.25 or strong < max(12, ink.size // 4000)
+    ink = as_uint8(ink)
+    strong = int(np.count_nonzero(ink > 127))
+    return int(ink.max(initial=0)) < 64 or strong < max(12, ink.size // 4000)
 
 
 def normalize_width(work: Image.Image, ratio: float, side: int) -> Image.Image:
@@ -150,19 +154,20 @@ def normalize_width(work: Image.Image, ratio: float, side: int) -> Image.Image:
 
 
 def to_mnist(ink: np.ndarray) -> np.ndarray:
-    """Ink map -> 28x28 float32 in [0, 1], ink = 1, digit fitted to 20 px and centred by mass."""
+    """Ink map (uint8, or float in [0, 1]) -> 28x28 float32 in [0, 1], ink = 1, digit fitted to
+    20 px and centred by mass."""
+    ink = as_uint8(ink)
     if is_blank(ink):
         raise EmptyDrawing("the drawing is empty")
     top, bottom, left, right = bounding_box(ink)
     crop = ink[top:bottom, left:right]
     h, w = crop.shape
-    if max(h, w) < DOT * max(ink.shape) and stroke_ratio(crop > 0.5) > 0.4:
+    if max(h, w) < DOT * max(ink.shape) and stroke_ratio(crop > 127) > 0.4:
         raise EmptyDrawing("only a dot")  # a tap, not a digit: as wide as its own stroke
     # Long side to WORK px; a margin gives dilation room and lets erosion see the edges.
     scale = WORK / max(h, w)
     wh = (max(1, round(w * scale)), max(1, round(h * scale)))
-    img = Image.fromarray(np.round(crop * 255).astype(np.uint8), "L")
-    work = img.resize(wh, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    work = Image.fromarray(crop, "L").resize(wh, Image.Resampling.LANCZOS, reducing_gap=3.0)
     pad = 8
     framed = Image.new("L", (wh[0] + 2 * pad, wh[1] + 2 * pad), 0)
     framed.paste(work, (pad, pad))

@@ -224,6 +224,23 @@ def to_tflite(model: tf.keras.Model) -> bytes:
     return tf.lite.TFLiteConverter.from_keras_model(model).convert()
 
 
+def litert_agreement(tflite: bytes, x: np.ndarray, keras_probs: np.ndarray) -> dict:
+    """Run the converted model on every test image: the server must give Keras's answers."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(model_content=tflite, num_threads=1)
+    interp.allocate_tensors()
+    inp, out = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
+    probs = np.empty_like(keras_probs)
+    for i, img in enumerate(x):
+        interp.set_tensor(inp, img[None, ..., None].astype(np.float32))
+        interp.invoke()
+        probs[i] = interp.get_tensor(out)[0]
+    return {"images": len(x),
+            "same_digit": round(float((probs.argmax(1) == keras_probs.argmax(1)).mean()), 6),
+            "max_abs_probability_difference": float(np.abs(probs - keras_probs).max())}
+
+
 def write_json(path: Path, data: dict) -> None:
     buf = io.StringIO()
     json.dump(data, buf, indent=2)

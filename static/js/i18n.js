@@ -61,8 +61,25 @@ export const STRINGS = {
 
 const STORAGE_KEY = "digitpad.lang";
 
+// Private browsing can make localStorage throw; the language then simply is not remembered.
+function remembered() {
+  try {
+    return localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+function remember(code) {
+  try {
+    localStorage.setItem(STORAGE_KEY, code);
+  } catch {
+    /* not remembered */
+  }
+}
+
 export function initialLanguage() {
-  const saved = localStorage.getItem(STORAGE_KEY);
+  const saved = remembered();
   if (saved in STRINGS) return saved;
   const preferred = navigator.languages?.length ? navigator.languages : [navigator.language];
   return preferred.some((l) => l && l.toLowerCase().startsWith("ko")) ? "ko" : "en";
@@ -81,7 +98,7 @@ export function t(key, values = {}) {
 
 export function setLanguage(code, root = document) {
   current = code in STRINGS ? code : "en";
-  localStorage.setItem(STORAGE_KEY, current);
+  remember(current);
   root.documentElement.lang = current;
   for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
   for (const el of root.querySelectorAll("[data-i18n-aria]")) {

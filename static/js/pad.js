@@ -30,6 +30,18 @@ export function drawStrokes(ctx, strokes, size, penWidth, color = "#000") {
   }
 }
 
+// The upload's pen: the screen pen clamped to exportPenRange times the drawing's longer side, so a
+// digit drawn small with a fat pen is not uploaded as a blob (nor a large thin one as a hairline).
+// Same rule as export_pen() in webapp/drawings.py.
+export function exportPenWidth(strokes, penWidth, [lo, hi]) {
+  const pts = strokes.flat();
+  if (pts.length === 0) return penWidth;
+  const xs = pts.map((p) => p[0]);
+  const ys = pts.map((p) => p[1]);
+  const side = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+  return Math.min(Math.max(penWidth, lo * side), hi * side);
+}
+
 export class Pad {
   constructor(canvas, config, { onChange = () => {}, onStrokeEnd = () => {} } = {}) {
     this.canvas = canvas;
@@ -65,12 +77,14 @@ export class Pad {
     this.#changed();
   }
 
-  // The upload: redrawn at a fixed size whatever the screen, black ink on transparent.
+  // The upload: redrawn from the strokes at a fixed size whatever the screen, black ink on
+  // transparent.
   toBlob() {
     const size = this.config.exportSize;
     const canvas = document.createElement("canvas");
     canvas.width = canvas.height = size;
-    drawStrokes(canvas.getContext("2d"), this.strokes, size, this.config.penWidth);
+    const pen = exportPenWidth(this.strokes, this.config.penWidth, this.config.exportPenRange);
+    drawStrokes(canvas.getContext("2d"), this.strokes, size, pen);
     return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
   }
 

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""Refresh the README's screenshots: a real pen-drawn digit replayed on the real page.
+
+    python scripts/screenshot.py docs/screenshot.png
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from benchmarks.common import launch_chromium, mouse_draw  # noqa: E402
+from benchmarks.real_drawings import local_server  # noqa: E402
+from webapp.drawings import load_drawings, place  # noqa: E402
+
+
+def draw(page, strokes) -> None:
+    mouse_draw(page, strokes, steps=2)
+    page.wait_for_selector("[data-testid=prediction][data-state=done]")
+
+
+def main(out: str = "docs/screenshot.png") -> None:
+    sample = load_drawings(ROOT / "tests" / "data" / "real_sample.jsonl.gz")
+    four = next(d for d in sample if d.label == 4)
+    eight = [d for d in sample if d.label == 8][2]
+    with local_server("cnn") as url, sync_playwright() as pw:
+        browser = launch_chromium(pw)
+        page = browser.new_page(viewport={"width": 960, "height": 740}, locale="en-US")
+        page.goto(url)
+        page.wait_for_selector("html[data-ready=true]")
+        draw(page, place(four.strokes, 0.62, 0.5, 0.5))
+        page.screenshot(path=out)
+        phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                 is_mobile=True, has_touch=True, locale="ko-KR")
+        phone.goto(url)
+        phone.wait_for_selector("html[data-ready=true]")
+        draw(phone, place(eight.strokes, 0.3, 0.3, 0.35))
+        phone.screenshot(path=str(Path(out).with_name("screenshot-phone-ko.png")))
+        browser.close()
+    print(f"wrote {out} and screenshot-phone-ko.png")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
