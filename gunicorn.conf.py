@@ -10,11 +10,14 @@ import os
 from webapp.classifier import litert_available
 
 bind = os.environ.get("DIGITPAD_BIND", "127.0.0.1:8000")
-# One process per core: a request is ~1 ms of CPU (decode, preprocess, 0.06 ms of LiteRT), so
-# more processes only add memory. Threads overlap the network waits; keep-alive needs gthread.
+# One process per core: a request is ~1.5 ms of CPU-bound Python (decode, preprocess, LiteRT,
+# JSON), so more processes only add memory. gthread keeps connections alive. Measured here
+# (benchmarks/serving.py, 8 clients): 1 thread 798 req/s, 2 threads 743, 4 threads 717 -- more
+# threads only fight over the GIL. Two, not one, so a client that uploads slowly cannot stall a
+# worker on its own; behind a buffering proxy (nginx) 1 is the fastest.
 workers = int(os.environ.get("DIGITPAD_WORKERS", multiprocessing.cpu_count()))
 worker_class = "gthread"
-threads = int(os.environ.get("DIGITPAD_THREADS", 4))
+threads = int(os.environ.get("DIGITPAD_THREADS", 2))
 keepalive = 5
 # With LiteRT, load the model once in the master: a missing or broken model stops the start with
 # its message, and the workers share the loaded pages. TensorFlow is not fork-safe (a worker forked
@@ -31,3 +34,18 @@ limit_request_fields = 50
 accesslog = os.environ.get("DIGITPAD_ACCESS_LOG")  # off by default: it costs ~10% throughput
 errorlog = "-"
 loglevel = "info"
+
+
+def post_fork(server, worker):
+    """Cap glibc's malloc arenas before the worker starts its threads: by default each thread may
+    grow an arena of its own (up to 8 per core), which shows up as RSS creeping up under load."""
+    import ctypes
+    import ctypes.util
+
+    m_arena_max = -8
+    libc_name = ctypes.util.find_library("c")
+    if libc_name:
+        try:
+            ctypes.CDLL(libc_name).mallopt(m_arena_max, 2)
+        except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to cap
+            pass

@@ -23,6 +23,8 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = Path(__file__).resolve().parent
+DEFAULT_OUT = "models/cnn.keras"  # defaults are relative to this file's folder, not the cwd
+DEFAULT_REAL = "data/unipen/dev.jsonl.gz"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -30,27 +32,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--arch", default="cnn", choices=["cnn", "simple", "mlp"],
                    help="cnn: the shipped model; simple: keras.io's convnet; mlp: dense only")
-    p.add_argument("--epochs", type=int, default=16)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--optimizer", default="adam", choices=["adam", "sgd"])
+    p.add_argument("--epochs", type=int, default=16, help="passes over the training data")
+    p.add_argument("--batch-size", type=int, default=128, help="images per gradient step")
+    p.add_argument("--optimizer", default="adam", choices=["adam", "sgd"],
+                   help="adam, or sgd with Nesterov momentum 0.9")
     p.add_argument("--learning-rate", type=float, default=None,
                    help="peak learning rate (cosine decay to 0); default 2e-3 for adam, 0.05 for sgd")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
                    help="rotation, scale, shear, shift, elastic and stroke-thickness changes")
-    p.add_argument("--real", default=str(ROOT / "data" / "unipen" / "dev.jsonl.gz"),
+    p.add_argument("--real", default=DEFAULT_REAL,
                    help="pen-drawn digits (JSON lines of strokes) rendered as extra training data; "
                         "only the 'train' writers of webapp.drawings.writer_split; 'none' to skip")
     p.add_argument("--real-copies", type=int, default=2,
                    help="renders of each real drawing per placement")
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"])
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--out", default=str(ROOT / "models" / "cnn.keras"), help="models/NAME.keras")
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"],
+                   help="auto: a GPU when TensorFlow sees one; cpu: hide GPUs; gpu: fail without one")
+    p.add_argument("--seed", type=int, default=1, help="same seed, same model")
+    p.add_argument("--out", default=DEFAULT_OUT, help="models/NAME.keras; .tflite, .json and plots "
+                   "are written beside it")
     p.add_argument("--limit", type=int, default=None,
                    help="train and test on the first N images only (quick runs)")
     p.add_argument("--data", default=None,
                    help="MNIST .npz (uint8 x_train, y_train, x_test, y_test); default: find it")
     p.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs")
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    for name, default in (("out", DEFAULT_OUT), ("real", DEFAULT_REAL)):
+        if getattr(args, name) == default:
+            setattr(args, name, str(ROOT / default))
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,13 +51,17 @@ def run_clients(port: int, bodies: list[bytes], clients: int, seconds: float,
 
 
 def sample_rss(server: Server, seconds: float, out: list) -> threading.Thread:
+    workers = len(server.worker_rss_mb())
+
     def loop():
         end = time.time() + seconds
         while time.time() < end:
             try:
-                out.append((time.time(), sum(server.worker_rss_mb())))
+                rss = server.worker_rss_mb()
             except (FileNotFoundError, ProcessLookupError):
-                pass  # a worker being replaced
+                rss = []  # a worker being replaced
+            if len(rss) == workers:  # a sample that missed a worker would look like a drop
+                out.append((time.time(), sum(rss)))
             time.sleep(1)
 
     t = threading.Thread(target=loop, daemon=True)
@@ -88,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         sustained["rss_mb_first_10s"] = round(float(np.mean(first)), 1)
         sustained["rss_mb_last_10s"] = round(float(np.mean(last)), 1)
         sustained["rss_growth"] = round(float(growth), 4)
+        sustained["rss_mb_each_second"] = [round(r, 1) for _, r in samples]
         print(f"{args.clients} clients x {args.seconds:.0f} s: {sustained['requests']} requests, "
               f"{sustained['errors']} errors, {sustained['throughput_rps']} req/s, "
               f"p50 {sustained['p50_ms']} ms, p99 {sustained['p99_ms']} ms, "

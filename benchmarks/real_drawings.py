@@ -44,8 +44,8 @@ def png(img: Image.Image) -> bytes:
 
 def naive(data: bytes) -> np.ndarray:
     """What most demos do: the whole canvas resized to 28x28."""
-    ink = preprocess.ink_map(preprocess.decode(data))
-    img = Image.fromarray(np.round(ink * 255).astype(np.uint8), "L")
+    ink = preprocess.ink_map(preprocess.decode(data))  # uint8, 255 = ink
+    img = Image.fromarray(ink, "L")
     return np.asarray(img.resize((28, 28), Image.Resampling.LANCZOS), dtype=np.float32) / 255
 
 

@@ -33,10 +33,11 @@ def test_real_drawings_benchmark_smoke(tmp_path):
 
 
 def test_naive_resize_is_what_demos_do():
-    from tests.conftest import drawing_png
-    from webapp.drawings import load_drawings, place
+    from tests.conftest import png_bytes
+    from webapp.drawings import load_drawings, place, render
 
     d = load_drawings("tests/data/real_sample.jsonl.gz")[0]
-    x = real_drawings.naive(drawing_png(place(d.strokes, 0.2, 0.2, 0.2)))
+    whole_pad = render(place(d.strokes, 0.2, 0.2, 0.2), as_uploaded=False)
+    x = real_drawings.naive(png_bytes(whole_pad))
     assert x.shape == (28, 28) and x[14:, 14:].sum() == 0  # the small digit stays in its corner
     assert x.max() > 0.5  # but it is there

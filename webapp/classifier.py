@@ -178,6 +178,9 @@ class Registry:
             return {"name": name}
 
     def get(self, name: str) -> Classifier:
+        loaded = self._loaded.get(name)
+        if loaded is not None:  # the common case, without touching the disk
+            return loaded
         # Only names that exist on disk: a hostile name ("../x") never reaches the filesystem.
         if not NAME.match(name) or name not in self.names():
             raise UnknownModel(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -91,12 +92,26 @@ def export_pen(strokes: Sequence[Stroke], pen_width: float) -> float:
     return min(max(pen_width, lo * side), hi * side)
 
 
+def export_box(strokes: Sequence[Stroke], pen_width: float, size: int) -> tuple[int, int, int, int]:
+    """The part of the export canvas the page uploads: the strokes' box, plus the round caps and
+    2 px for anti-aliasing. Same rule as exportBox() in static/js/pad.js."""
+    pts = [p for s in strokes for p in s]
+    if not pts:
+        return 0, 0, size, size
+    margin = pen_width * size / 2 + 2
+    xs, ys = [p[0] * size for p in pts], [p[1] * size for p in pts]
+    return (max(0, math.floor(min(xs) - margin)), max(0, math.floor(min(ys) - margin)),
+            min(size, math.ceil(max(xs) + margin)), min(size, math.ceil(max(ys) + margin)))
+
+
 def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: int | None = None,
            *, as_uploaded: bool = True) -> Image.Image:
-    """Strokes in pad units (0..1) -> an RGBA image like the page's upload (black ink, transparent).
+    """Strokes in pad units (0..1) -> an RGBA image like the page's upload (black ink, transparent):
+    the pen clamped to the drawing's size, cropped to the drawing's box (`export_pen`,
+    `export_box`).
 
-    `as_uploaded=False` keeps the screen pen as it is: a raster drawn elsewhere (another app, a
-    scan) that the server has to cope with on its own."""
+    `as_uploaded=False` gives the whole pad with the screen pen as it is: a raster drawn elsewhere
+    (another app, a typical demo's canvas) that the server has to cope with on its own."""
     cfg = pad_config()
     size = size or int(cfg["exportSize"])
     pen_width = pen_width if pen_width is not None else float(cfg["penWidth"])
@@ -114,6 +129,8 @@ def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: int 
         for x, y in pts:  # round caps and joins
             draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
     alpha = alpha.reduce(SUPERSAMPLE)
+    if as_uploaded:
+        alpha = alpha.crop(export_box(strokes, pen_width, size))
     img = Image.new("RGBA", alpha.size, (0, 0, 0, 0))
     img.putalpha(alpha)
     return img

@@ -42,6 +42,23 @@ export function exportPenWidth(strokes, penWidth, [lo, hi]) {
   return Math.min(Math.max(penWidth, lo * side), hi * side);
 }
 
+// The part of the export canvas that is uploaded: the strokes' box, plus the round caps and 2 px
+// for anti-aliasing. The server crops to the ink anyway; a smaller PNG travels and decodes faster.
+// Same rule as export_box() in webapp/drawings.py.
+export function exportBox(strokes, penWidth, size) {
+  const pts = strokes.flat();
+  if (pts.length === 0) return [0, 0, size, size];
+  const margin = (penWidth * size) / 2 + 2;
+  const xs = pts.map((p) => p[0] * size);
+  const ys = pts.map((p) => p[1] * size);
+  return [
+    Math.max(0, Math.floor(Math.min(...xs) - margin)),
+    Math.max(0, Math.floor(Math.min(...ys) - margin)),
+    Math.min(size, Math.ceil(Math.max(...xs) + margin)),
+    Math.min(size, Math.ceil(Math.max(...ys) + margin)),
+  ];
+}
+
 export class Pad {
   constructor(canvas, config, { onChange = () => {}, onStrokeEnd = () => {} } = {}) {
     this.canvas = canvas;
@@ -77,14 +94,18 @@ export class Pad {
     this.#changed();
   }
 
-  // The upload: redrawn from the strokes at a fixed size whatever the screen, black ink on
-  // transparent.
+  // The upload: redrawn from the strokes on a fixed-size canvas whatever the screen, black ink
+  // on transparent, cropped to the drawing.
   toBlob() {
     const size = this.config.exportSize;
-    const canvas = document.createElement("canvas");
-    canvas.width = canvas.height = size;
     const pen = exportPenWidth(this.strokes, this.config.penWidth, this.config.exportPenRange);
-    drawStrokes(canvas.getContext("2d"), this.strokes, size, pen);
+    const [x0, y0, x1, y1] = exportBox(this.strokes, pen, size);
+    const canvas = document.createElement("canvas");
+    canvas.width = x1 - x0;
+    canvas.height = y1 - y0;
+    const ctx = canvas.getContext("2d");
+    ctx.translate(-x0, -y0);
+    drawStrokes(ctx, this.strokes, size, pen);
     return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
   }
 
