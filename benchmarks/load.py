@@ -50,9 +50,7 @@ def run_clients(port: int, bodies: list[bytes], clients: int, seconds: float,
             "max_ms": round(float(lat.max()), 1), "during": extra}
 
 
-def sample_rss(server: Server, seconds: float, out: list) -> threading.Thread:
-    workers = len(server.worker_rss_mb())
-
+def sample_rss(server: Server, seconds: float, out: list, workers: int) -> threading.Thread:
     def loop():
         end = time.time() + seconds
         while time.time() < end:
@@ -80,9 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     try:
         server.first_answer(bodies[0])
+        workers = int(os.environ.get("DIGITPAD_WORKERS", os.cpu_count()))  # gunicorn.conf.py's
+        while len(server.worker_rss_mb()) < workers:
+            time.sleep(0.1)
+        run_clients(server.port, bodies, args.clients, 3)  # warm-up: every worker has answered
         # 1. Sustained load, RSS sampled each second.
         samples: list = []
-        sampler = sample_rss(server, args.seconds + 1, samples)
+        sampler = sample_rss(server, args.seconds + 1, samples, workers)
         sustained = run_clients(server.port, bodies, args.clients, args.seconds)
         sampler.join()
         t0 = samples[0][0]

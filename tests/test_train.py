@@ -21,14 +21,15 @@ def run_train(*args, tmp_path, timeout=180):
 @pytest.mark.slow
 def test_quick_run_writes_a_loadable_model_and_a_complete_card(tmp_path):
     out = tmp_path / "models" / "quick.keras"
-    done = run_train("--limit", "512", "--epochs", "1", "--device", "cpu", "--real-copies", "1",
+    done = run_train("--limit", "512", "--epochs", "3", "--device", "cpu", "--real-copies", "1",
                      "--data", "tests/data/mnist-slice.npz", "--out", str(out), tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Device: CPU" in done.stdout
     card = json.loads(out.with_suffix(".json").read_text())
-    assert card["architecture"] == "cnn" and card["epochs"] == 1 and card["device"] == "CPU"
+    assert card["architecture"] == "cnn" and card["epochs"] == 3 and card["device"] == "CPU"
     assert card["data"]["test"] == 512 and card["data"]["real_drawings"]["images"] > 0
-    assert 0.5 < card["mnist_test_accuracy"] <= 1  # one epoch on 512 images: well above chance
+    # Three short epochs on 512 images (+ rendered drawings) already learn: 94% measured here.
+    assert 0.8 < card["mnist_test_accuracy"] <= 1
     assert np.array(card["confusion_matrix"]).sum() == 512
     assert "--limit 512" in card["command"]
     assert card["litert_vs_keras"]["images"] == 512 and card["litert_vs_keras"]["same_digit"] == 1.0

@@ -1,7 +1,7 @@
 """The trained model behind a small, thread-safe interface: 28x28 ink in, 10 probabilities out.
 
 Two back ends give the same answers (tests/test_classifier.py checks it on MNIST):
-- LiteRT runs `models/NAME.tflite` (written by train.py) in ~0.06 ms without TensorFlow in the
+- LiteRT runs `models/NAME.tflite` (written by train.py) in ~0.2 ms without TensorFlow in the
   process: the web server's default, with ~70 MB of memory per process instead of ~600 MB.
 - Keras runs `models/NAME.keras` through one fixed-signature `tf.function` (~2 ms), for platforms
   without LiteRT wheels. `model.predict` is never used per request: it costs ~120 ms for one image.
