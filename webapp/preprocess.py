@@ -1,7 +1,7 @@
 """From an uploaded image to the 28x28 input the model expects, the way MNIST itself was made.
 
 LeCun's recipe: crop to the ink, fit the longer side into 20 px keeping the aspect ratio (with
-anti-aliasing), paste into 28x28 with the centre of mass at the centre. Two additions make drawings
+anti-aliasing), paste into 28x28 with the centre of mass where MNIST's sit. Two additions make drawings
 look like MNIST digits: isolated specks are ignored when cropping, and stroke thickness is brought into
 MNIST's range (a small digit drawn with a fat pen otherwise becomes a blob once scaled to 20 px).
 
@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
-MAX_BYTES = 2 * 1024 * 1024  # also the HTTP body limit (see webapp/config.py)
+MAX_BYTES = 2 * 1024 * 1024  # the same as the HTTP body limit, MAX_CONTENT_LENGTH in create_app
 MAX_SIDE = 4096
 MAX_PIXELS = 4096 * 4096
 FORMATS = ("PNG", "JPEG", "WEBP", "GIF")
@@ -176,7 +176,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     h, w = crop.shape
     if max(h, w) < DOT * max(ink.shape) and stroke_ratio(crop > 127) > 0.4:
         raise EmptyDrawing("only a dot")  # a tap, not a digit: as wide as its own stroke
-    # Long side to WORK px; a margin gives dilation room and lets erosion see the edges.
+    # Long side to WORK px, with LANCZOS's anti-aliasing.
     scale = WORK / max(h, w)
     wh = (max(1, round(w * scale)), max(1, round(h * scale)))
     work = np.asarray(Image.fromarray(crop, "L").resize(wh, Image.Resampling.LANCZOS,
