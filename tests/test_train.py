@@ -79,3 +79,15 @@ def test_missing_data_fails_with_a_message(tmp_path):
     done = run_train("--data", str(tmp_path / "nothing.npz"), "--epochs", "1", tmp_path=tmp_path)
     assert done.returncode == 2
     assert "Could not load MNIST" in done.stderr and "--data PATH" in done.stderr
+
+
+@pytest.mark.slow
+def test_same_seed_same_model(tmp_path):
+    digests = []
+    for run in ("a", "b"):
+        out = tmp_path / run / "m.keras"
+        done = run_train("--limit", "128", "--epochs", "1", "--real", "none", "--seed", "7",
+                         "--data", "tests/data/mnist-slice.npz", "--out", str(out), tmp_path=tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        digests.append(json.loads(out.with_suffix(".json").read_text())["files"]["tflite_sha256"])
+    assert digests[0] == digests[1]
