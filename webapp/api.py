@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 import time
 
@@ -94,22 +95,34 @@ def predict():
         return error(400, "invalid_image", f"Could not read the image: {exc}.")
     except preprocess.EmptyDrawing:
         return error(422, "empty_drawing", "The drawing is empty: draw a digit first.")
-    # Three decimals are plenty for ink and make the JSON 4x cheaper to write; the model is given
-    # the rounded values, so `input` stays exactly what it saw.
-    x = np.round(x.astype(np.float64), 3)
+    # Three decimals are plenty for ink; the model is given the rounded values, so `input` is
+    # exactly what it saw.
+    thousandths = np.rint(x * 1000).astype(np.intp)
     prepared = time.perf_counter()
-    p = model.predict(x)
+    p = model.predict(thousandths / 1000)
     done = time.perf_counter()
     digit = int(np.argmax(p))
-    return jsonify(
-        digit=digit,
-        confidence=float(p[digit]),
-        probabilities=p.tolist(),
-        input=x.tolist(),
-        model=name,
-        timing_ms={"preprocess": round((prepared - started) * 1e3, 3),
-                   "inference": round((done - prepared) * 1e3, 3)},
-    )
+    answer = json.dumps({
+        "digit": digit,
+        "confidence": float(p[digit]),
+        "probabilities": p.tolist(),
+        "model": name,
+        "timing_ms": {"preprocess": round((prepared - started) * 1e3, 3),
+                      "inference": round((done - prepared) * 1e3, 3)},
+    })
+    body = f'{answer[:-1]}, "input": {input_json(thousandths)}}}'
+    return current_app.response_class(body, mimetype="application/json")
+
+
+# The text of every value `input` can hold (0.0, 0.001, ... 1.0), as json.dumps writes it.
+_THOUSANDTHS = [repr(k / 1000) for k in range(1001)]
+
+
+def input_json(thousandths: np.ndarray) -> str:
+    """28x28 integers k -> the JSON of k / 1000, by table lookup: the same text json.dumps would
+    write for the 784 floats, several times faster (this was the slowest part of the answer)."""
+    return "[" + ",".join(
+        "[" + ",".join([_THOUSANDTHS[k] for k in row]) + "]" for row in thousandths.tolist()) + "]"
 
 
 @bp.get("/api/models")
