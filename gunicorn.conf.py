@@ -11,13 +11,15 @@ from webapp.classifier import litert_available
 
 bind = os.environ.get("DIGITPAD_BIND", "127.0.0.1:8000")
 # One process per core: a request is ~1.5 ms of CPU-bound Python (decode, preprocess, LiteRT,
-# JSON), so more processes only add memory. gthread keeps connections alive. Measured here
-# (benchmarks/serving.py, 8 clients): 1 thread 798 req/s, 2 threads 743, 4 threads 717 -- more
-# threads only fight over the GIL. Two, not one, so a client that uploads slowly cannot stall a
-# worker on its own; behind a buffering proxy (nginx) 1 is the fastest.
+# JSON), so more processes only add memory. gthread keeps connections alive between requests.
+# One thread per worker: measured here (benchmarks/serving.py), one thread answers sooner (p50
+# 1.99 ms against 2.26 ms with two) and serves more (8 clients: 887 requests/s against 874; 4
+# threads: 717) -- extra threads only fight over the GIL. A client that uploads slowly holds a
+# thread while it does, so on a public server put a buffering proxy (nginx) in front, as
+# gunicorn's documentation advises; DIGITPAD_THREADS raises the count where that is not possible.
 workers = int(os.environ.get("DIGITPAD_WORKERS", multiprocessing.cpu_count()))
 worker_class = "gthread"
-threads = int(os.environ.get("DIGITPAD_THREADS", 2))
+threads = int(os.environ.get("DIGITPAD_THREADS", 1))
 keepalive = 5
 # With LiteRT, load the model once in the master: a missing or broken model stops the start with
 # its message, and the workers share the loaded pages. TensorFlow is not fork-safe (a worker forked
