@@ -2,9 +2,9 @@
 
 Two back ends give the same answers (tests/test_classifier.py checks it on MNIST):
 - LiteRT runs `models/NAME.tflite` (written by train.py) in ~0.2 ms without TensorFlow in the
-  process: the web server's default, with ~70 MB of memory per process instead of ~600 MB.
-- Keras runs `models/NAME.keras` through one fixed-signature `tf.function` (~2 ms), for platforms
-  without LiteRT wheels. `model.predict` is never used per request: it costs ~120 ms for one image.
+  process: the web server's default, with ~50 MB of memory per process instead of ~550 MB.
+- Keras runs `models/NAME.keras` through one fixed-signature `tf.function` (~1 ms), for platforms
+  without LiteRT wheels. `model.predict` is never used per request: it costs ~60 ms for one image.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class KerasClassifier:
 
 class KerasPredictClassifier(KerasClassifier):
     """`model.predict` per request, as typical Flask demos do. Only for the serving benchmark's
-    baseline (DIGITPAD_BACKEND=keras-predict): ~60x slower than the default."""
+    baseline (DIGITPAD_BACKEND=keras-predict): ~30x slower than the default."""
 
     backend = "keras-predict"
 
