@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     model.save(out)
     tflite = out.with_suffix(".tflite")
     tflite.write_bytes(training.to_tflite(model))
-    agreement = training.litert_agreement(tflite.read_bytes(), x_test.astype("float32") / 255.0, probs)
+    agreement = training.litert_agreement(tflite, x_test.astype("float32") / 255.0, probs)
     print(f"LiteRT gives Keras's answer on {agreement['same_digit']:.2%} of {len(x_test)} test images")
     stem = out.with_suffix("")
     plots = training.save_plots(history.history, matrix, stem)

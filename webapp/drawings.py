@@ -80,28 +80,36 @@ def smooth(stroke: Stroke, steps: int = 6) -> list[tuple[float, float]]:
     return out
 
 
+def _bounds(strokes: Sequence[Stroke]) -> tuple[float, float, float, float] | None:
+    """(left, top, right, bottom) of all points, in pad units; None for no points."""
+    pts = [p for s in strokes for p in s]
+    if not pts:
+        return None
+    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def export_pen(strokes: Sequence[Stroke], pen_width: float) -> float:
     """The upload's pen width (pad units): the screen pen clamped to exportPenRange times the
     drawing's longer side. Same rule as exportPenWidth() in static/js/pad.js."""
-    lo, hi = pad_config()["exportPenRange"]
-    pts = [p for s in strokes for p in s]
-    if not pts:
+    box = _bounds(strokes)
+    if box is None:
         return pen_width
-    xs, ys = [p[0] for p in pts], [p[1] for p in pts]
-    side = max(max(xs) - min(xs), max(ys) - min(ys))
+    lo, hi = pad_config()["exportPenRange"]
+    side = max(box[2] - box[0], box[3] - box[1])
     return min(max(pen_width, lo * side), hi * side)
 
 
 def export_box(strokes: Sequence[Stroke], pen_width: float, size: int) -> tuple[int, int, int, int]:
     """The part of the export canvas the page uploads: the strokes' box, plus the round caps and
     2 px for anti-aliasing. Same rule as exportBox() in static/js/pad.js."""
-    pts = [p for s in strokes for p in s]
-    if not pts:
+    box = _bounds(strokes)
+    if box is None:
         return 0, 0, size, size
     margin = pen_width * size / 2 + 2
-    xs, ys = [p[0] * size for p in pts], [p[1] * size for p in pts]
-    return (max(0, math.floor(min(xs) - margin)), max(0, math.floor(min(ys) - margin)),
-            min(size, math.ceil(max(xs) + margin)), min(size, math.ceil(max(ys) + margin)))
+    left, top, right, bottom = (v * size for v in box)
+    return (max(0, math.floor(left - margin)), max(0, math.floor(top - margin)),
+            min(size, math.ceil(right + margin)), min(size, math.ceil(bottom + margin)))
 
 
 def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: int | None = None,

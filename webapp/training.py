@@ -224,18 +224,13 @@ def to_tflite(model: tf.keras.Model) -> bytes:
     return tf.lite.TFLiteConverter.from_keras_model(model).convert()
 
 
-def litert_agreement(tflite: bytes, x: np.ndarray, keras_probs: np.ndarray) -> dict:
-    """Run the converted model on every test image: the server must give Keras's answers."""
-    from ai_edge_litert.interpreter import Interpreter
+def litert_agreement(tflite: Path, x: np.ndarray, keras_probs: np.ndarray) -> dict:
+    """Run the converted model, through the server's own classifier, on every test image: the
+    server must give Keras's answers."""
+    from webapp.classifier import LiteRTClassifier
 
-    interp = Interpreter(model_content=tflite, num_threads=1)
-    interp.allocate_tensors()
-    inp, out = interp.get_input_details()[0]["index"], interp.get_output_details()[0]["index"]
-    probs = np.empty_like(keras_probs)
-    for i, img in enumerate(x):
-        interp.set_tensor(inp, img[None, ..., None].astype(np.float32))
-        interp.invoke()
-        probs[i] = interp.get_tensor(out)[0]
+    served = LiteRTClassifier(tflite)
+    probs = np.stack([served.predict(img) for img in x])
     return {"images": len(x),
             "same_digit": round(float((probs.argmax(1) == keras_probs.argmax(1)).mean()), 6),
             "max_abs_probability_difference": float(np.abs(probs - keras_probs).max())}

@@ -30,15 +30,22 @@ export function drawStrokes(ctx, strokes, size, penWidth, color = "#000") {
   }
 }
 
+// [left, top, right, bottom] of all points, in pad units; null for no points.
+function bounds(strokes) {
+  const pts = strokes.flat();
+  if (pts.length === 0) return null;
+  const xs = pts.map((p) => p[0]);
+  const ys = pts.map((p) => p[1]);
+  return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
+}
+
 // The upload's pen: the screen pen clamped to exportPenRange times the drawing's longer side, so a
 // digit drawn small with a fat pen is not uploaded as a blob (nor a large thin one as a hairline).
 // Same rule as export_pen() in webapp/drawings.py.
 export function exportPenWidth(strokes, penWidth, [lo, hi]) {
-  const pts = strokes.flat();
-  if (pts.length === 0) return penWidth;
-  const xs = pts.map((p) => p[0]);
-  const ys = pts.map((p) => p[1]);
-  const side = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+  const box = bounds(strokes);
+  if (!box) return penWidth;
+  const side = Math.max(box[2] - box[0], box[3] - box[1]);
   return Math.min(Math.max(penWidth, lo * side), hi * side);
 }
 
@@ -46,16 +53,15 @@ export function exportPenWidth(strokes, penWidth, [lo, hi]) {
 // for anti-aliasing. The server crops to the ink anyway; a smaller PNG travels and decodes faster.
 // Same rule as export_box() in webapp/drawings.py.
 export function exportBox(strokes, penWidth, size) {
-  const pts = strokes.flat();
-  if (pts.length === 0) return [0, 0, size, size];
+  const box = bounds(strokes);
+  if (!box) return [0, 0, size, size];
   const margin = (penWidth * size) / 2 + 2;
-  const xs = pts.map((p) => p[0] * size);
-  const ys = pts.map((p) => p[1] * size);
+  const [left, top, right, bottom] = box.map((v) => v * size);
   return [
-    Math.max(0, Math.floor(Math.min(...xs) - margin)),
-    Math.max(0, Math.floor(Math.min(...ys) - margin)),
-    Math.min(size, Math.ceil(Math.max(...xs) + margin)),
-    Math.min(size, Math.ceil(Math.max(...ys) + margin)),
+    Math.max(0, Math.floor(left - margin)),
+    Math.max(0, Math.floor(top - margin)),
+    Math.min(size, Math.ceil(right + margin)),
+    Math.min(size, Math.ceil(bottom + margin)),
   ];
 }
 
