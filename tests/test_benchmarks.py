@@ -20,6 +20,24 @@ def test_serving_benchmark_smoke(tmp_path):
     assert result["single_p50_speedup"] > 1
 
 
+@pytest.mark.slow
+def test_slow_uploaders_do_not_hold_the_workers():
+    """The production server (gunicorn.conf.py) keeps answering while more clients than it has
+    workers trickle their uploads a byte at a time. (With one gthread per worker it answered none
+    of the normal requests for 30 s, until each timed out.)"""
+    from benchmarks.load import with_slow_uploaders
+
+    bodies = serving.payloads(8)
+    server = serving.Server()
+    try:
+        server.first_answer(bodies[0])
+        result = with_slow_uploaders(server.port, bodies, clients=2, slow=6, seconds=2)
+    finally:
+        server.stop()
+    assert result["errors"] == 0
+    assert result["requests"] >= 100  # about 1,000 here
+
+
 def test_real_drawings_benchmark_smoke(tmp_path):
     out = tmp_path / "real.json"
     sheet = tmp_path / "failures.png"

@@ -1,11 +1,15 @@
 """End to end in a real Chromium: what only a browser shows. Strokes come from real pen-drawn
 digits (tests/data/real_sample.jsonl.gz), replayed with a mouse or a finger."""
 
+import io
+
 import pytest
+from PIL import Image
 from playwright.sync_api import Page, expect
 
 from benchmarks.common import mouse_draw
-from webapp.drawings import place
+from webapp import preprocess
+from webapp.drawings import pad_config, place, render
 
 pytestmark = pytest.mark.browser
 PREDICTION = "[data-testid=prediction]"
@@ -71,6 +75,28 @@ def test_mouse_drawn_digits_are_recognised(pad, real_sample):
 def test_small_digit_in_a_corner(pad, real_sample):
     mouse_draw(pad, place(first_of(real_sample, 3).strokes, 0.2, 0.14, 0.86))
     expect_digit(pad, 3)
+
+
+def test_upload_matches_its_python_twin(pad, real_sample, monkeypatch):
+    """The page's upload has the geometry webapp.drawings.render gives the benchmarks and the
+    training data: a large drawing is scaled down to exportMaxSide, a small one is not scaled up."""
+    uploads = []
+    received = preprocess.preprocess
+    monkeypatch.setattr(preprocess, "preprocess", lambda data: uploads.append(data) or received(data))
+    for size, centre in ((0.7, 0.5), (0.2, 0.3)):
+        pad.keyboard.press("Escape")
+        uploads.clear()
+        strokes = place(first_of(real_sample, 4).strokes, size, centre, centre)
+        mouse_draw(pad, strokes)
+        expect_digit(pad, 4)
+        sent = Image.open(io.BytesIO(uploads[-1]))
+        twin = render(strokes)
+        assert abs(sent.width - twin.width) <= 2 and abs(sent.height - twin.height) <= 2, (sent.size,
+                                                                                          twin.size)
+        if size > 0.5:
+            assert max(sent.size) <= pad_config()["exportMaxSide"] + 5
+        else:
+            assert max(sent.size) < pad_config()["exportMaxSide"]
 
 
 def test_touch_drawing(pad, real_sample):

@@ -61,6 +61,20 @@ def test_small_digit_anywhere_comes_out_the_same(real_sample, where):
     assert aligned_diff(small, big) < 0.06
 
 
+@pytest.mark.parametrize("digit", range(10))
+def test_upload_size_does_not_change_the_input(real_sample, digit):
+    """The page's upload (about 96 px, worked on as it is) and the same strokes at 280 px
+    (resampled to 80 px first) give the model nearly the same 28x28."""
+    d = next(d for d in real_sample if d.label == digit)
+    strokes = place(d.strokes, 0.7, 0.5, 0.5)
+    upload = render(strokes)
+    assert preprocess.WORK_RANGE[0] <= max(upload.size) <= preprocess.WORK_RANGE[1]
+    large = render(strokes, max_side=280)
+    assert max(large.size) > preprocess.WORK_RANGE[1]
+    assert aligned_diff(preprocess.preprocess(png_bytes(upload)),
+                        preprocess.preprocess(png_bytes(large))) < 0.03
+
+
 @pytest.mark.parametrize("pen", [0.015, 0.06, 0.12])
 def test_stroke_width_is_normalised(real_sample, pen):
     three = next(d for d in real_sample if d.label == 3)

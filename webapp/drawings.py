@@ -100,7 +100,7 @@ def export_pen(strokes: Sequence[Stroke], pen_width: float) -> float:
     return min(max(pen_width, lo * side), hi * side)
 
 
-def export_box(strokes: Sequence[Stroke], pen_width: float, size: int) -> tuple[int, int, int, int]:
+def export_box(strokes: Sequence[Stroke], pen_width: float, size: float) -> tuple[int, int, int, int]:
     """The part of the export canvas the page uploads: the strokes' box, plus the round caps and
     2 px for anti-aliasing. Same rule as exportBox() in static/js/pad.js."""
     box = _bounds(strokes)
@@ -108,12 +108,27 @@ def export_box(strokes: Sequence[Stroke], pen_width: float, size: int) -> tuple[
         return 0, 0, size, size
     margin = pen_width * size / 2 + 2
     left, top, right, bottom = (v * size for v in box)
+    end = math.ceil(size)
     return (max(0, math.floor(left - margin)), max(0, math.floor(top - margin)),
-            min(size, math.ceil(right + margin)), min(size, math.ceil(bottom + margin)))
+            min(end, math.ceil(right + margin)), min(end, math.ceil(bottom + margin)))
 
 
-def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: int | None = None,
-           *, as_uploaded: bool = True) -> Image.Image:
+def export_scale(strokes: Sequence[Stroke], pen_width: float, size: float,
+                 max_side: float | None = None) -> float:
+    """Pixels per pad unit in the upload: `size` (exportSize), less for a drawing whose longer side
+    with the pen would pass exportMaxSide px. The server works at 80 px (preprocess.WORK): more
+    pixels than that only cost decoding and resampling. Same rule as exportScale() in
+    static/js/pad.js."""
+    box = _bounds(strokes)
+    if box is None:
+        return size
+    side = max(box[2] - box[0], box[3] - box[1]) + pen_width
+    max_side = max_side or pad_config()["exportMaxSide"]
+    return min(size, max_side / side) if side > 0 else size
+
+
+def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: float | None = None,
+           *, as_uploaded: bool = True, max_side: float | None = None) -> Image.Image:
     """Strokes in pad units (0..1) -> an RGBA image like the page's upload (black ink, transparent):
     the pen clamped to the drawing's size, cropped to the drawing's box (`export_pen`,
     `export_box`).
@@ -125,9 +140,10 @@ def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: int 
     pen_width = pen_width if pen_width is not None else float(cfg["penWidth"])
     if as_uploaded:
         pen_width = export_pen(strokes, pen_width)
+        size = export_scale(strokes, pen_width, size, max_side)
     pen = pen_width * size * SUPERSAMPLE
     big = size * SUPERSAMPLE
-    alpha = Image.new("L", (big, big), 0)
+    alpha = Image.new("L", (math.ceil(size) * SUPERSAMPLE,) * 2, 0)
     draw = ImageDraw.Draw(alpha)
     r = pen / 2
     for stroke in strokes:

@@ -49,6 +49,16 @@ export function exportPenWidth(strokes, penWidth, [lo, hi]) {
   return Math.min(Math.max(penWidth, lo * side), hi * side);
 }
 
+// Pixels per pad unit in the upload: exportSize, less for a drawing whose longer side with the pen
+// would pass exportMaxSide px (the server works at about 80 px; more only costs decoding time).
+// Same rule as export_scale() in webapp/drawings.py.
+export function exportScale(strokes, penWidth, size, maxSide) {
+  const box = bounds(strokes);
+  if (!box) return size;
+  const side = Math.max(box[2] - box[0], box[3] - box[1]) + penWidth;
+  return side > 0 ? Math.min(size, maxSide / side) : size;
+}
+
 // The part of the export canvas that is uploaded: the strokes' box, plus the round caps and 2 px
 // for anti-aliasing. The server crops to the ink anyway; a smaller PNG travels and decodes faster.
 // Same rule as export_box() in webapp/drawings.py.
@@ -57,11 +67,12 @@ export function exportBox(strokes, penWidth, size) {
   if (!box) return [0, 0, size, size];
   const margin = (penWidth * size) / 2 + 2;
   const [left, top, right, bottom] = box.map((v) => v * size);
+  const end = Math.ceil(size);
   return [
     Math.max(0, Math.floor(left - margin)),
     Math.max(0, Math.floor(top - margin)),
-    Math.min(size, Math.ceil(right + margin)),
-    Math.min(size, Math.ceil(bottom + margin)),
+    Math.min(end, Math.ceil(right + margin)),
+    Math.min(end, Math.ceil(bottom + margin)),
   ];
 }
 
@@ -100,11 +111,12 @@ export class Pad {
     this.#changed();
   }
 
-  // The upload: redrawn from the strokes on a fixed-size canvas whatever the screen, black ink
-  // on transparent, cropped to the drawing.
+  // The upload: redrawn from the strokes at a fixed scale whatever the screen (at most
+  // exportMaxSide px across), black ink on transparent, cropped to the drawing.
   toBlob() {
-    const size = this.config.exportSize;
-    const pen = exportPenWidth(this.strokes, this.config.penWidth, this.config.exportPenRange);
+    const { exportSize, exportMaxSide, penWidth, exportPenRange } = this.config;
+    const pen = exportPenWidth(this.strokes, penWidth, exportPenRange);
+    const size = exportScale(this.strokes, pen, exportSize, exportMaxSide);
     const [x0, y0, x1, y1] = exportBox(this.strokes, pen, size);
     const canvas = document.createElement("canvas");
     canvas.width = x1 - x0;
