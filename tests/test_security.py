@@ -2,6 +2,7 @@
 
 import pytest
 
+from webapp import create_app
 from webapp.security import CSP
 
 
@@ -46,3 +47,16 @@ def test_debug_is_off_and_errors_have_no_traceback(monkeypatch):
     assert resp.status_code == 500
     assert resp.get_json()["error"] == "internal_error"
     assert b"Traceback" not in resp.data and b"ZeroDivision" not in resp.data
+
+
+def test_a_response_keeps_the_headers_it_set_itself():
+    app = create_app({"TESTING": True})
+
+    @app.get("/api/own-headers")
+    def own():
+        return "ok", 200, {"X-Frame-Options": "SAMEORIGIN", "cache-control": "max-age=5"}
+
+    r = app.test_client().get("/api/own-headers")
+    assert r.headers.getlist("X-Frame-Options") == ["SAMEORIGIN"]
+    assert r.headers.getlist("Cache-Control") == ["max-age=5"]
+    assert r.headers["X-Content-Type-Options"] == "nosniff"  # the others still added
