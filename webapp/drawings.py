@@ -104,11 +104,11 @@ def export_box(strokes: Sequence[Stroke], pen_width: float, size: float) -> tupl
     """The part of the export canvas the page uploads: the strokes' box, plus the round caps and
     2 px for anti-aliasing. Same rule as exportBox() in static/js/pad.js."""
     box = _bounds(strokes)
+    end = math.ceil(size)
     if box is None:
-        return 0, 0, size, size
+        return 0, 0, end, end
     margin = pen_width * size / 2 + 2
     left, top, right, bottom = (v * size for v in box)
-    end = math.ceil(size)
     return (max(0, math.floor(left - margin)), max(0, math.floor(top - margin)),
             min(end, math.ceil(right + margin)), min(end, math.ceil(bottom + margin)))
 
@@ -141,20 +141,23 @@ def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: floa
     if as_uploaded:
         pen_width = export_pen(strokes, pen_width)
         size = export_scale(strokes, pen_width, size, max_side)
-    pen = pen_width * size * SUPERSAMPLE
-    big = size * SUPERSAMPLE
-    alpha = Image.new("L", (math.ceil(size) * SUPERSAMPLE,) * 2, 0)
+        x0, y0, x1, y1 = export_box(strokes, pen_width, size)
+    else:
+        x0, y0, x1, y1 = 0, 0, math.ceil(size), math.ceil(size)
+    # Only the uploaded box is drawn (shifted to the origin, as pad.js does), never the whole pad.
+    scale = size * SUPERSAMPLE
+    dx, dy = x0 * SUPERSAMPLE, y0 * SUPERSAMPLE
+    pen = pen_width * scale
+    alpha = Image.new("L", ((x1 - x0) * SUPERSAMPLE, (y1 - y0) * SUPERSAMPLE), 0)
     draw = ImageDraw.Draw(alpha)
     r = pen / 2
     for stroke in strokes:
-        pts = [(x * big, y * big) for x, y in smooth(stroke)]
+        pts = [(x * scale - dx, y * scale - dy) for x, y in smooth(stroke)]
         if len(pts) > 1:
             draw.line(pts, fill=255, width=max(1, round(pen)))
         for x, y in pts:  # round caps and joins
             draw.ellipse((x - r, y - r, x + r, y + r), fill=255)
     alpha = alpha.reduce(SUPERSAMPLE)
-    if as_uploaded:
-        alpha = alpha.crop(export_box(strokes, pen_width, size))
     img = Image.new("RGBA", alpha.size, (0, 0, 0, 0))
     img.putalpha(alpha)
     return img

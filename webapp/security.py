@@ -27,6 +27,8 @@ HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
 
+_HEADERS_LOWER = [(name.lower(), name, value) for name, value in HEADERS.items()]
+
 ERROR_NAMES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                413: "too_large", 415: "unsupported_media_type", 422: "unprocessable",
                429: "too_many_requests"}
@@ -44,8 +46,8 @@ def init_app(app: Flask) -> None:
         # (0.023 against 0.006 ms for the eight headers, measured).
         headers = response.headers
         present = {name.lower() for name in headers.keys()}
-        for name, value in HEADERS.items():
-            if name.lower() not in present:
+        for lower, name, value in _HEADERS_LOWER:
+            if lower not in present:
                 headers.add(name, value)
         if "cache-control" not in present and request.path.startswith("/api/"):
             headers.add("Cache-Control", "no-store")
