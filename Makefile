@@ -7,10 +7,11 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run serve test lint train baseline bench screenshot browser clean help
+.PHONY: run serve camp postgres test lint train baseline bench screenshot browser clean help
 
 help:
 	@echo "make run        set up and run the app on http://127.0.0.1:5000 (development)"
+	@echo "make camp       a class: serve to the room's network, print the URLs and a QR code"
 	@echo "make serve      set up and run the production server (gunicorn) on http://127.0.0.1:8000"
 	@echo "make test       set up (venv, chromium) and run every test"
 	@echo "make train      retrain the shipped model models/cnn.keras (~20 min on 2 CPU cores)"
@@ -23,35 +24,46 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 
-# Stamps: reinstall only when pyproject.toml changes.
+# Stamps: reinstall only when pyproject.toml changes. The app alone is the light install (no
+# TensorFlow); training and the tests add the `train` extra.
 $(VENV)/.app: pyproject.toml | $(PY)
 	$(PIP) install -q -e .
 	@touch $@
 
-$(VENV)/.test: pyproject.toml $(VENV)/.app
-	$(PIP) install -q -e '.[test,dev]'
+$(VENV)/.train: pyproject.toml $(VENV)/.app
+	$(PIP) install -q -e '.[train]'
+	@touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.train
+	$(PIP) install -q -e '.[train,test,dev]'
 	@touch $@
 
 browser:
 	@scripts/ensure-chromium.sh
 
 run: $(VENV)/.app
-	$(VENV)/bin/flask --app webapp run --host 127.0.0.1 --port 5000
+	$(VENV)/bin/digitpad run
 
 serve: $(VENV)/.app
-	$(VENV)/bin/gunicorn -c gunicorn.conf.py "webapp:create_app()"
+	$(VENV)/bin/digitpad serve
+
+camp: $(VENV)/.app
+	$(VENV)/bin/digitpad camp
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
 
-test: $(VENV)/.test browser lint
+postgres:
+	@scripts/ensure-postgres.sh
+
+test: $(VENV)/.test browser postgres lint
 	$(PY) -m pytest
 
-train: $(VENV)/.app
-	$(PY) train.py
+train: $(VENV)/.train
+	$(PY) train.py --out models/cnn.keras --force
 
-baseline: $(VENV)/.app
-	$(PY) train.py --arch simple --no-augment --real none --epochs 12 --out models/baseline.keras
+baseline: $(VENV)/.train
+	$(PY) train.py --arch simple --no-augment --real none --epochs 12 --out models/baseline.keras --force
 
 bench: $(VENV)/.test
 	$(PY) benchmarks/real_drawings.py --json benchmarks/results/real_drawings.json \

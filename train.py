@@ -2,8 +2,9 @@
 """Train, evaluate and save a digit classifier — read it top to bottom like keras.io's
 "Simple MNIST convnet": data, model, training, evaluation, saving.
 
-    python train.py                          # the shipped models/cnn.keras (see README for timing)
-    python train.py --limit 512 --epochs 1   # a quick run on the first 512 images
+    python train.py                          # the shipped recipe, written to runs/cnn.keras
+    python train.py --out models/cnn.keras --force   # ... replacing the shipped model
+    python train.py --limit 512 --epochs 3 --out /tmp/quick.keras   # a quick run
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import datetime as dt
 import hashlib
 import os
 import platform
+import re
 import shlex
 import sys
 import time
@@ -23,7 +25,9 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 ROOT = Path(__file__).resolve().parent
-DEFAULT_OUT = "models/cnn.keras"  # defaults are relative to this file's folder, not the cwd
+# The names the server offers (webapp.classifier.NAME), repeated so `--help` needs no import.
+MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+DEFAULT_OUT = "runs/{arch}.keras"  # defaults are relative to this file's folder, not the cwd
 DEFAULT_REAL = "data/unipen/dev.jsonl.gz"
 
 
@@ -42,23 +46,43 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="rotation, scale, shear, shift, elastic and stroke-thickness changes")
     p.add_argument("--real", default=DEFAULT_REAL,
                    help="pen-drawn digits (JSON lines of strokes) rendered as extra training data; "
-                        "only the 'train' writers of webapp.drawings.writer_split; 'none' to skip")
+                        "only the 'train' writers of webapp.training.drawings.writer_split; 'none' to skip")
     p.add_argument("--real-copies", type=int, default=2,
                    help="renders of each real drawing per placement")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"],
                    help="auto: a GPU when TensorFlow sees one; cpu: hide GPUs; gpu: fail without one")
     p.add_argument("--seed", type=int, default=1, help="same seed, same model")
-    p.add_argument("--out", default=DEFAULT_OUT, help="models/NAME.keras; .tflite, .json and plots "
-                   "are written beside it")
+    p.add_argument("--out", default=DEFAULT_OUT, help="NAME.keras; .tflite, .json and plots are "
+                   "written beside it. In models/ the server offers it as NAME")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists")
     p.add_argument("--limit", type=int, default=None,
                    help="train and test on the first N images only (quick runs)")
     p.add_argument("--data", default=None,
                    help="MNIST .npz (uint8 x_train, y_train, x_test, y_test); default: find it")
     p.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs")
     args = p.parse_args(argv)
-    for name, default in (("out", DEFAULT_OUT), ("real", DEFAULT_REAL)):
-        if getattr(args, name) == default:
-            setattr(args, name, str(ROOT / default))
+    if args.out == DEFAULT_OUT:
+        args.out = str(ROOT / DEFAULT_OUT.format(arch=args.arch))
+    if args.real == DEFAULT_REAL:
+        args.real = str(ROOT / DEFAULT_REAL)
+    # Everything that can be checked before minutes of training is checked now.
+    out = Path(args.out)
+    if out.suffix != ".keras":
+        p.error(f"--out {args.out}: the file name must end in .keras (e.g. models/mine.keras)")
+    if not MODEL_NAME.match(out.stem):
+        p.error(f"--out {args.out}: the server only offers models named with a-z, 0-9, _ and - "
+                "(starting with a letter or digit, at most 64 characters); e.g. models/my-cnn.keras")
+    if out.exists() and not args.force:
+        p.error(f"--out {args.out} exists; pass --force to replace it, or choose another name")
+    if args.tensorboard:
+        try:
+            import tensorboard  # noqa: F401
+        except ImportError:
+            p.error("--tensorboard needs the tensorboard package: pip install -e '.[train]'")
+    if args.epochs < 1 or args.batch_size < 1 or (args.limit is not None and args.limit < 1):
+        p.error("--epochs, --batch-size and --limit must be at least 1")
+    if args.real != "none" and not Path(args.real).is_file():
+        p.error(f"--real {args.real}: no such file ('none' to train on MNIST only)")
     return args
 
 
@@ -70,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     import tensorflow as tf
 
-    from webapp import architectures, datasets, training
+    from webapp.training import architectures, datasets
+    from webapp.training import pipeline as training
 
     # --- device and determinism -----------------------------------------------------------------
     try:
@@ -139,9 +164,11 @@ def main(argv: list[str] | None = None) -> int:
     # --- saving ---------------------------------------------------------------------------------
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    model.save(out)
+    # Each file is written aside and renamed into place: a killed run never leaves a half model
+    # that the server would try to load.
+    training.save_model_atomic(model, out)
     tflite = out.with_suffix(".tflite")
-    tflite.write_bytes(training.to_tflite(model))
+    training.write_atomic(tflite, training.to_tflite(model))
     agreement = training.litert_agreement(tflite, x_test.astype("float32") / 255.0, probs)
     print(f"LiteRT gives Keras's answer on {agreement['same_digit']:.2%} of {len(x_test)} test images")
     stem = out.with_suffix("")
@@ -161,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": {"source": mnist.source, "sha256": mnist.sha256, "train": len(x_fit) - real_count,
                  "validation": len(x_val), "test": len(x_test), "limit": args.limit,
                  "real_drawings": {"file": Path(args.real).name if args.real != "none" else None,
-                                   "writers": "train side of webapp.drawings.writer_split",
+                                   "writers": "train side of webapp.training.drawings.writer_split",
                                    "images": real_count, "copies": args.real_copies}},
         "mnist_test_accuracy": round(accuracy, 5),
         "litert_vs_keras": agreement,

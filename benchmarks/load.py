@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.serving import Server, client, payloads, rss_mb  # noqa: E402
+from benchmarks.serving import Server, client, payloads, request, rss_mb  # noqa: E402
 
 
 def run_clients(port: int, bodies: list[bytes], clients: int, seconds: float,
@@ -166,8 +166,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{killed['during']['replaced_after_s']} s; {killed['errors']} of "
               f"{killed['requests']} requests failed (at most {args.clients} were in flight)")
         ok &= killed["errors"] <= args.clients
-        after = server.first_answer(bodies[0])
-        ok &= after > 0
+        # The server still answers, right, on every connection after the kill.
+        answers = [request(server.port, body) for body in bodies[:8]]
+        ok &= all(status == 200 for status, _ in answers)
 
         # 3. Slow uploaders: they must hold connections, not workers.
         slow = with_slow_uploaders(server.port, bodies, 4, args.slow_clients, 10)

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from webapp import preprocess  # noqa: E402
 from webapp.classifier import Registry  # noqa: E402
-from webapp.drawings import PLACEMENTS, Drawing, load_drawings, renders, writer_split  # noqa: E402
+from webapp.training.drawings import PLACEMENTS, Drawing, load_drawings, renders, writer_split  # noqa: E402
 
 Classify = Callable[[bytes], tuple[int, np.ndarray]]  # PNG -> (digit, model input 28x28)
 
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", default=str(ROOT / "data" / "unipen" / "dev.jsonl.gz"))
     p.add_argument("--split", default="measure", choices=["measure", "train", "all"],
-                   help="which writers (webapp.drawings.writer_split); report on 'measure'")
+                   help="which writers (webapp.training.drawings.writer_split); report on 'measure'")
     p.add_argument("--model", default="cnn")
     p.add_argument("--models-dir", default=str(ROOT / "models"))
     p.add_argument("--placements", nargs="+", default=list(PLACEMENTS), choices=list(PLACEMENTS))

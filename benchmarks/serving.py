@@ -37,7 +37,7 @@ def payloads(count: int = 40) -> list[bytes]:
     """Real pen-drawn digits rendered as the page uploads them."""
     import io
 
-    from webapp.drawings import load_drawings, place, render
+    from webapp.training.drawings import load_drawings, place, render
 
     out = []
     for d in load_drawings(ROOT / "tests" / "data" / "real_sample.jsonl.gz")[::5][:count]:

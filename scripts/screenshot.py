@@ -16,7 +16,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 from benchmarks.common import launch_chromium, mouse_draw  # noqa: E402
 from benchmarks.real_drawings import local_server  # noqa: E402
-from webapp.drawings import load_drawings, place  # noqa: E402
+from webapp.training.drawings import load_drawings, place  # noqa: E402
 
 
 def draw(page, strokes) -> None:

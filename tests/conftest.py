@@ -13,7 +13,7 @@ from werkzeug.serving import make_server
 
 from benchmarks.common import chromium_executable
 from webapp import create_app
-from webapp.drawings import load_drawings, render
+from webapp.training.drawings import load_drawings, render
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent

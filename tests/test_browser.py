@@ -9,7 +9,7 @@ from playwright.sync_api import Page, expect
 
 from benchmarks.common import mouse_draw
 from webapp import preprocess
-from webapp.drawings import pad_config, place, render
+from webapp.training.drawings import pad_config, place, render
 
 pytestmark = pytest.mark.browser
 PREDICTION = "[data-testid=prediction]"
@@ -78,7 +78,7 @@ def test_small_digit_in_a_corner(pad, real_sample):
 
 
 def test_upload_matches_its_python_twin(pad, real_sample, monkeypatch):
-    """The page's upload has the geometry webapp.drawings.render gives the benchmarks and the
+    """The page's upload has the geometry webapp.training.drawings.render gives the benchmarks and the
     training data: a large drawing is scaled down to exportMaxSide, a small one is not scaled up."""
     uploads = []
     received = preprocess.preprocess

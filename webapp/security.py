@@ -34,6 +34,16 @@ ERROR_NAMES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
                429: "too_many_requests"}
 
 
+class RequestError(ValueError):
+    """Raised anywhere in a request: answered as JSON {"error": code, "message": sentence}."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
+
+
 def error(status: int, code: str, message: str) -> tuple[Response, int]:
     return jsonify(error=code, message=message), status
 
@@ -52,6 +62,12 @@ def init_app(app: Flask) -> None:
         if "cache-control" not in present and request.path.startswith("/api/"):
             headers.add("Cache-Control", "no-store")
         return response
+
+    @app.errorhandler(RequestError)
+    def request_error(exc: RequestError):
+        response, status = error(exc.status, exc.code, exc.message)
+        response.headers.update(exc.headers)
+        return response, status
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

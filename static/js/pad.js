@@ -3,7 +3,7 @@
 
 export function drawStrokes(ctx, strokes, size, penWidth, color = "#000") {
   // Quadratic curves through the midpoints between samples: smooth, and it passes near every
-  // sample. webapp/drawings.py flattens the same curves for the benchmark and the training data.
+  // sample. webapp/training/drawings.py flattens the same curves for the benchmark and the training data.
   ctx.lineCap = "round";
   ctx.lineJoin = "round";
   ctx.lineWidth = penWidth * size;
@@ -41,7 +41,7 @@ function bounds(strokes) {
 
 // The upload's pen: the screen pen clamped to exportPenRange times the drawing's longer side, so a
 // digit drawn small with a fat pen is not uploaded as a blob (nor a large thin one as a hairline).
-// Same rule as export_pen() in webapp/drawings.py.
+// Same rule as export_pen() in webapp/training/drawings.py.
 export function exportPenWidth(strokes, penWidth, [lo, hi]) {
   const box = bounds(strokes);
   if (!box) return penWidth;
@@ -51,7 +51,7 @@ export function exportPenWidth(strokes, penWidth, [lo, hi]) {
 
 // Pixels per pad unit in the upload: exportSize, less for a drawing whose longer side with the pen
 // would pass exportMaxSide px (the server works at about 80 px; more only costs decoding time).
-// Same rule as export_scale() in webapp/drawings.py.
+// Same rule as export_scale() in webapp/training/drawings.py.
 export function exportScale(strokes, penWidth, size, maxSide) {
   const box = bounds(strokes);
   if (!box) return size;
@@ -61,7 +61,7 @@ export function exportScale(strokes, penWidth, size, maxSide) {
 
 // The part of the export canvas that is uploaded: the strokes' box, plus the round caps and 2 px
 // for anti-aliasing. The server crops to the ink anyway; a smaller PNG travels and decodes faster.
-// Same rule as export_box() in webapp/drawings.py.
+// Same rule as export_box() in webapp/training/drawings.py.
 export function exportBox(strokes, penWidth, size) {
   const box = bounds(strokes);
   if (!box) return [0, 0, size, size];

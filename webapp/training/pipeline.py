@@ -6,16 +6,21 @@ Imports TensorFlow; the web server never imports this module.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import math
+import os
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from webapp import datasets, drawings, preprocess
+from webapp import preprocess
+from webapp.training import datasets, drawings
 
 # --- augmentation -----------------------------------------------------------------------------
 # One random warp per image: rotation, scale, shear and shift (an affine map) plus a smooth elastic
@@ -216,12 +221,56 @@ def save_plots(history: dict, matrix: np.ndarray, stem: Path) -> list[str]:
     return [curves.name, conf.name]
 
 
+@contextlib.contextmanager
+def quiet_native_output():
+    """Hold back what C++ code writes to stdout/stderr (the TFLite converter prints ~30 lines of
+    "Saved artifact…", "Captures…" that mean nothing to a student); shown only if it fails."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 1)
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        except BaseException:
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            sink.seek(0)
+            sys.stderr.write(sink.read().decode(errors="replace")[-4000:])
+            raise
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os.dup2(saved[0], 1)
+            os.dup2(saved[1], 2)
+            os.close(saved[0])
+            os.close(saved[1])
+
+
 def to_tflite(model: tf.keras.Model) -> bytes:
     """The same weights as a LiteRT flatbuffer: what the web server runs (float32, no quantisation,
     so its answers match Keras's)."""
     # from_keras_model, not from_concrete_functions: the latter left the variables unbound in TF
     # 2.21 and the converted model answered NaN.
-    return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    with quiet_native_output(), contextlib.redirect_stdout(io.StringIO()):
+        return tf.lite.TFLiteConverter.from_keras_model(model).convert()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write beside `path`, fsync, then rename: readers see the old file or the new one, never half."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def save_model_atomic(model: tf.keras.Model, path: Path) -> None:
+    tmp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.keras")
+    model.save(tmp)
+    os.replace(tmp, path)
 
 
 def litert_agreement(tflite: Path, x: np.ndarray, keras_probs: np.ndarray) -> dict:
@@ -237,6 +286,4 @@ def litert_agreement(tflite: Path, x: np.ndarray, keras_probs: np.ndarray) -> di
 
 
 def write_json(path: Path, data: dict) -> None:
-    buf = io.StringIO()
-    json.dump(data, buf, indent=2)
-    path.write_text(buf.getvalue() + "\n")
+    write_atomic(path, (json.dumps(data, indent=2) + "\n").encode())

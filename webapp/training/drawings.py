@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PAD_CONFIG = ROOT / "static" / "pad.json"
 SUPERSAMPLE = 4  # Pillow draws aliased lines; draw big, then average down like a canvas antialiases
 

