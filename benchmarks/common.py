@@ -29,9 +29,17 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(**({"executable_path": path} if path else {}))
 
 
-def mouse_draw(page, strokes, steps: int = 1) -> None:
-    """Replay strokes (pad units, 0..1) with the mouse on the page's #pad."""
-    box = page.locator("#pad").bounding_box()
+def pad_area(page, selector: str = "#pad") -> dict:
+    """The pad's drawing area in page pixels: its box less the border, where pad units 0..1 map."""
+    box = page.locator(selector).bounding_box()
+    inner = page.evaluate("""(sel) => { const c = document.querySelector(sel);
+        return [c.clientLeft, c.clientTop, c.clientWidth, c.clientHeight]; }""", selector)
+    return {"x": box["x"] + inner[0], "y": box["y"] + inner[1], "width": inner[2], "height": inner[3]}
+
+
+def mouse_draw(page, strokes, steps: int = 1, selector: str = "#pad") -> None:
+    """Replay strokes (pad units, 0..1) with the mouse on the page's pad."""
+    box = pad_area(page, selector)
     for stroke in strokes:
         page.mouse.move(box["x"] + stroke[0][0] * box["width"], box["y"] + stroke[0][1] * box["height"])
         page.mouse.down()

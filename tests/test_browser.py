@@ -3,11 +3,12 @@ digits (tests/data/real_sample.jsonl.gz), replayed with a mouse or a finger."""
 
 import io
 
+import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from benchmarks.common import mouse_draw
+from benchmarks.common import mouse_draw, pad_area
 from webapp import preprocess
 from webapp.training.drawings import pad_config, place, render
 
@@ -23,7 +24,7 @@ def pad(page: Page, live_server):
 
 
 def pad_box(page):
-    return page.locator("#pad").bounding_box()
+    return pad_area(page)
 
 
 def touch_draw(page, strokes):
@@ -93,6 +94,12 @@ def test_upload_matches_its_python_twin(pad, real_sample, monkeypatch):
         twin = render(strokes)
         assert abs(sent.width - twin.width) <= 2 and abs(sent.height - twin.height) <= 2, (sent.size,
                                                                                           twin.size)
+        # The same ink, pixel for pixel (mouse positions are whole screen pixels: a little slack).
+        w, h = min(sent.width, twin.width), min(sent.height, twin.height)
+        a = np.asarray(sent.getchannel("A"))[:h, :w] > 127
+        b = np.asarray(twin.getchannel("A"))[:h, :w] > 127
+        iou = (a & b).sum() / (a | b).sum()
+        assert iou >= 0.9, (size, iou)
         if size > 0.5:
             assert max(sent.size) <= pad_config()["exportMaxSide"] + 5
         else:
@@ -111,13 +118,19 @@ def test_undo_and_clear(pad, real_sample):
     extra = [[(0.1, 0.1), (0.9, 0.1)]]  # a bar across the top changes the drawing
     mouse_draw(pad, extra)
     expect(pad.locator(PREDICTION)).to_have_attribute("data-state", "done", timeout=10_000)
+    strokes = len(four)
+    expect(pad.locator("#pad")).to_have_attribute("data-strokes", str(strokes + 1))
     pad.get_by_test_id("undo").click()
+    expect(pad.locator("#pad")).to_have_attribute("data-strokes", str(strokes))
     expect_digit(pad, 4)
-    pad.keyboard.press("Control+z")
-    expect(pad.locator(PREDICTION)).not_to_have_attribute("data-state", "idle")
+    pad.keyboard.press("Control+z")  # the keyboard removes the 4's last stroke too
+    expect(pad.locator("#pad")).to_have_attribute("data-strokes", str(strokes - 1))
     pad.get_by_test_id("clear").click()
     expect(pad.locator(PREDICTION)).to_have_attribute("data-state", "idle")
     expect(pad.locator("[data-testid=prompt]")).to_be_visible()
+    pad.keyboard.press("Control+z")  # Undo after Clear brings the drawing back
+    expect(pad.locator("#pad")).to_have_attribute("data-strokes", str(strokes - 1))
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-state", "done", timeout=10_000)
 
 
 def test_a_single_tap_is_empty_not_a_guess(pad):
@@ -132,6 +145,129 @@ def test_pending_never_shows_a_stale_answer(pad, real_sample):
     mouse_draw(pad, place(first_of(real_sample, 1).strokes, 0.6, 0.5, 0.5))
     expect(pad.locator(PREDICTION)).to_have_attribute("data-state", "pending")
     expect_digit(pad, 1)
+
+
+def test_an_older_answer_never_overwrites_a_newer_drawing(pad, real_sample):
+    """The first answer arrives while the next stroke is being drawn: it answers a drawing that no
+    longer exists, so the state stays pending; then the newer drawing's answer is shown."""
+    held = []
+
+    def hold_first(route):
+        if not held:
+            held.append(route)  # answered later, by hand
+        else:
+            route.continue_()
+
+    pad.route("**/api/predict", hold_first)
+    mouse_draw(pad, place(first_of(real_sample, 1).strokes, 0.6, 0.5, 0.5))
+    for _ in range(100):
+        if held:
+            break
+        pad.wait_for_timeout(50)
+    assert held, "the first drawing was never sent"
+    box = pad_box(pad)
+    pad.mouse.move(box["x"] + 0.2 * box["width"], box["y"] + 0.15 * box["height"])
+    pad.mouse.down()  # a new stroke: a bar across the top, held down
+    pad.mouse.move(box["x"] + 0.8 * box["width"], box["y"] + 0.15 * box["height"], steps=5)
+    with pad.expect_response("**/api/predict"):
+        held[0].continue_()
+    pad.wait_for_timeout(300)
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-state", "pending")
+    with pad.expect_response("**/api/predict") as newer:
+        pad.mouse.up()
+    digit = newer.value.json()["digit"]
+    expect_digit(pad, digit)
+
+
+def wait_until(page, script, timeout_ms=5000):
+    """Poll a JS expression (page.wait_for_function evaluates strings, which the CSP forbids)."""
+    for _ in range(timeout_ms // 50):
+        if page.evaluate(script):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"never true: {script}")
+
+
+def test_a_network_failure_is_retried_once(pad, real_sample):
+    attempts = []
+
+    def fail_first(route):
+        attempts.append(1)
+        if len(attempts) == 1:
+            route.abort()
+        else:
+            route.continue_()
+
+    pad.route("**/api/predict", fail_first)
+    mouse_draw(pad, place(first_of(real_sample, 5).strokes, 0.6, 0.5, 0.5))
+    expect_digit(pad, 5)
+    assert len(attempts) == 2
+
+
+def test_server_error_shows_a_message_in_the_current_language(pad, real_sample):
+    pad.route("**/api/predict", lambda route: route.abort())
+    mouse_draw(pad, place(first_of(real_sample, 5).strokes, 0.6, 0.5, 0.5))
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-state", "error", timeout=10_000)
+    status = pad.locator("[data-testid=status]")
+    expect(status).not_to_be_empty()
+    english = status.text_content()
+    pad.get_by_test_id("lang").click()  # switching language keeps the error, translated
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-state", "error")
+    expect(status).not_to_have_text(english)
+    pad.get_by_test_id("lang").click()
+    expect(status).to_have_text(english)
+    # Nothing of an earlier answer stays on screen during an error.
+    assert all(pad.locator(f"[data-testid=prob-{d}] .pct").text_content() == "0%" for d in range(10))
+
+
+def test_a_server_error_code_is_translated(pad, real_sample):
+    pad.route("**/api/predict", lambda route: route.fulfill(
+        status=400, content_type="application/json",
+        body='{"error": "invalid_image", "message": "Could not read the image: English words."}'))
+    if pad.evaluate("document.documentElement.lang") != "ko":
+        pad.get_by_test_id("lang").click()
+    mouse_draw(pad, place(first_of(real_sample, 5).strokes, 0.6, 0.5, 0.5))
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-state", "error", timeout=10_000)
+    text = pad.locator("[data-testid=status]").text_content()
+    assert "English" not in text and "서버" in text
+    pad.get_by_test_id("lang").click()
+
+
+def test_a_cancelled_touch_leaves_no_ink(pad, real_sample):
+    cdp = pad.context.new_cdp_session(pad)
+    box = pad_box(pad)
+    points = [{"x": box["x"] + box["width"] * (0.2 + 0.05 * k), "y": box["y"] + box["height"] / 2}
+              for k in range(8)]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
+    for p in points[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [p]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchCancel", "touchPoints": []})
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-state", "idle")
+    ink = pad.evaluate("""() => { const c = document.querySelector('#pad');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
+    assert ink == 0
+
+
+def test_upload_rules_agree_with_their_python_twins(pad, real_sample):
+    """static/js/pad.js and webapp/training/drawings.py implement the same upload rules: a change to
+    one fails here until the other follows."""
+    from webapp.training.drawings import export_box, export_pen, export_scale
+
+    cfg = pad_config()
+    cases = [place(d.strokes, size, cx, cy) for d, (size, cx, cy) in
+             zip(real_sample[::37], [(0.7, 0.5, 0.5), (0.2, 0.2, 0.8), (0.4, 0.75, 0.3),
+                                     (0.9, 0.5, 0.5), (0.25, 0.5, 0.5), (0.5, 0.3, 0.6)])]
+    for strokes in cases:
+        js = pad.evaluate("""async ([strokes, cfg]) => {
+            const m = await import('/static/js/pad.js');
+            const pen = m.exportPenWidth(strokes, cfg.penWidth, cfg.exportPenRange);
+            const size = m.exportScale(strokes, pen, cfg.exportSize, cfg.exportMaxSide);
+            return [pen, size, m.exportBox(strokes, pen, size)]; }""", [strokes, cfg])
+        pen = export_pen(strokes, cfg["penWidth"])
+        size = export_scale(strokes, pen, cfg["exportSize"], cfg["exportMaxSide"])
+        assert abs(js[0] - pen) < 1e-9 and abs(js[1] - size) < 1e-6
+        assert list(js[2]) == list(export_box(strokes, pen, size))
 
 
 def test_server_error_shows_a_message(pad, real_sample):
@@ -174,9 +310,18 @@ def test_phone(browser, live_server, real_sample):
     page.wait_for_selector("html[data-ready=true]")
     box = pad_box(page)
     assert box["x"] >= 0 and box["x"] + box["width"] <= 375 and box["width"] >= 280
-    # Crisp: the backing store follows the device pixels.
-    assert page.evaluate("document.querySelector('#pad').width") >= 3 * box["width"] - 2
+    # Crisp: the backing store follows the device pixels of the drawing area (inside the border).
+    assert page.evaluate("(() => { const c = document.querySelector('#pad');"
+                         " return c.width === Math.round(c.clientWidth * 3); })()")
+    # The whole answer (digit, ten bars, the 28x28 image) is on screen without scrolling.
+    touch_hint = page.locator(".keys")
+    assert not touch_hint.is_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 375  # no sideways scrolling
     touch_draw(page, place(first_of(real_sample, 7).strokes, 0.6, 0.5, 0.5))
     expect_digit(page, 7)
+    for sel in ("[data-testid=prob-9]", "[data-testid=preview]", PREDICTION):
+        b = page.locator(sel).bounding_box()
+        assert b["y"] + b["height"] <= 667 and b["x"] + b["width"] <= 375, (sel, b)
+    card = page.locator(".pad-area").bounding_box()
+    assert abs(card["x"] - (375 - card["x"] - card["width"])) <= 1  # centred
     context.close()

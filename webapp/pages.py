@@ -1,10 +1,21 @@
-"""The drawing pad page."""
+"""The pages: the drawing pad (and, with the classroom, the student and presenter pages)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from functools import partial
+
+from flask import Blueprint, current_app, render_template, request
+
+from webapp import i18n
 
 bp = Blueprint("pages", __name__)
+
+
+@bp.app_context_processor
+def language() -> dict:
+    """The first paint in the reader's language; the page's own toggle takes over from there."""
+    lang = i18n.negotiate(request)
+    return {"lang": lang, "t": partial(i18n.translate, lang)}
 
 
 @bp.get("/")

@@ -3,6 +3,7 @@
 // done (the digit shown answers the drawing as it is now), empty, error.
 import { Pad } from "./pad.js";
 import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
+import { askServer, errorText } from "./api.js";
 
 const DEBOUNCE_MS = 120;
 const body = document.body;
@@ -18,6 +19,7 @@ const bars = $("[data-testid=bars]");
 let version = 0; // bumps on every change of the drawing
 let timer = 0;
 let last = null; // the last answer shown, re-rendered when the language changes
+let lastError = null; // [key, values] of the error shown, likewise
 let controller = null;
 
 for (let d = 0; d < 10; d++) {
@@ -34,6 +36,7 @@ function setState(state, message) {
 
 function showIdle() {
   last = null;
+  lastError = null;
   prediction.textContent = "?";
   prediction.classList.remove("unsure");
   setState("idle", t("idle"));
@@ -70,6 +73,7 @@ function showPreview(rows) {
 
 function showAnswer(answer) {
   last = answer;
+  lastError = null;
   const p = Math.round(answer.confidence * 100);
   const unsure = answer.confidence < lowConfidence;
   prediction.textContent = String(answer.digit);
@@ -92,6 +96,7 @@ function modelLine(name, ms) {
 
 function showEmpty() {
   last = null;
+  lastError = null;
   prediction.textContent = "?";
   prediction.classList.remove("unsure");
   setState("empty", t("empty"));
@@ -100,11 +105,18 @@ function showEmpty() {
   clearPreview();
 }
 
-function showError(message) {
+// An error: its words (in the current language, re-rendered on a switch), and nothing left on
+// screen from an earlier answer that could be taken for this drawing's.
+function showError(key, values = {}) {
   last = null;
+  lastError = [key, values];
+  const message = t(key, values);
   prediction.textContent = "!";
+  prediction.classList.remove("unsure");
   setState("error", message);
   announce.textContent = message;
+  showBars(null);
+  clearPreview();
 }
 
 async function classify(mine) {
@@ -112,20 +124,19 @@ async function classify(mine) {
   controller = new AbortController();
   try {
     const blob = await pad.toBlob();
-    const response = await fetch(body.dataset.api, {
+    const { response, answer } = await askServer(body.dataset.api, {
       method: "POST",
       headers: { "Content-Type": "image/png" },
       body: blob,
       signal: controller.signal,
     });
-    const answer = await response.json().catch(() => ({}));
     if (mine !== version) return; // the drawing changed meanwhile: a newer request follows
     if (response.ok) showAnswer(answer);
     else if (response.status === 422 && answer.error === "empty_drawing") showEmpty();
-    else showError(t("error", { m: answer.message || `HTTP ${response.status}` }));
+    else showError(...errorText(response.status, answer));
   } catch (err) {
     if (err.name === "AbortError" || mine !== version) return;
-    showError(t("offline"));
+    showError("offline");
   }
 }
 
@@ -144,7 +155,16 @@ function changed() {
   timer = setTimeout(() => classify(mine), DEBOUNCE_MS);
 }
 
-const config = await fetch(body.dataset.padConfig).then((r) => r.json());
+let config;
+try {
+  config = await fetch(body.dataset.padConfig).then((r) => {
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    return r.json();
+  });
+} catch (err) {
+  showError("configFailed");
+  throw err; // nothing works without the pad's constants; the message says what to do
+}
 const pad = new Pad($("#pad"), config, { onChange: changed });
 
 $("[data-testid=clear]").addEventListener("click", () => pad.clear());
@@ -167,6 +187,7 @@ function applyLanguage(code) {
   // Re-render what is on screen in the new language.
   const state = prediction.dataset.state;
   if (state === "done" && last) showAnswer(last);
+  else if (state === "error" && lastError) showError(...lastError);
   else if (state === "empty") showEmpty();
   else if (state === "pending") setState("pending", t("pending"));
   else if (state === "idle") setState("idle", t("idle"));

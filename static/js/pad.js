@@ -77,21 +77,31 @@ export function exportBox(strokes, penWidth, size) {
 }
 
 export class Pad {
-  constructor(canvas, config, { onChange = () => {}, onStrokeEnd = () => {} } = {}) {
+  constructor(canvas, config, { onChange = () => {} } = {}) {
     this.canvas = canvas;
     this.config = config;
     this.strokes = [];
+    this.cleared = null; // what the last Clear removed: Undo brings it back
     this.active = null; // the stroke being drawn
     this.pointerId = null;
     this.onChange = onChange;
-    this.onStrokeEnd = onStrokeEnd;
     this.frame = 0;
     canvas.addEventListener("pointerdown", (e) => this.#down(e));
     canvas.addEventListener("pointermove", (e) => this.#move(e));
-    for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
+    for (const type of ["pointerup", "lostpointercapture"]) {
       canvas.addEventListener(type, (e) => this.#up(e));
     }
-    new ResizeObserver(() => this.#resize()).observe(canvas);
+    // A cancelled pointer (a palm, the system taking the gesture over) is not ink.
+    canvas.addEventListener("pointercancel", (e) => this.#cancel(e));
+    // device-pixel-content-box also reports a change of pixel ratio (zoom, a move to a projector);
+    // browsers without it get a media query on the ratio instead.
+    const observer = new ResizeObserver(() => this.#resize());
+    try {
+      observer.observe(canvas, { box: "device-pixel-content-box" });
+    } catch {
+      observer.observe(canvas);
+    }
+    this.#watchPixelRatio();
     this.#resize();
   }
 
@@ -100,6 +110,7 @@ export class Pad {
   }
 
   clear() {
+    if (this.strokes.length) this.cleared = this.strokes;
     this.strokes = [];
     this.active = null;
     this.#changed();
@@ -107,8 +118,14 @@ export class Pad {
 
   undo() {
     if (this.active) this.active = null;
-    else this.strokes.pop();
+    else if (this.strokes.length) this.strokes.pop();
+    else if (this.cleared) [this.strokes, this.cleared] = [this.cleared, null];
     this.#changed();
+  }
+
+  // A copy of the strokes in pad units (0..1), for uploads that carry them.
+  get drawing() {
+    return this.strokes.map((s) => s.map(([x, y]) => [x, y]));
   }
 
   // The upload: redrawn from the strokes at a fixed scale whatever the screen (at most
@@ -128,18 +145,44 @@ export class Pad {
   }
 
   #resize() {
-    // Crisp on high-DPI screens: the backing store follows device pixels.
-    const rect = this.canvas.getBoundingClientRect();
+    // Crisp on high-DPI screens: the backing store follows device pixels of the drawing area,
+    // which is the canvas less its border (clientWidth, not the bounding box).
     const dpr = window.devicePixelRatio || 1;
-    this.canvas.width = Math.max(1, Math.round(rect.width * dpr));
-    this.canvas.height = Math.max(1, Math.round(rect.height * dpr));
+    const width = Math.max(1, Math.round(this.canvas.clientWidth * dpr));
+    const height = Math.max(1, Math.round(this.canvas.clientHeight * dpr));
+    if (width !== this.canvas.width || height !== this.canvas.height) {
+      this.canvas.width = width;
+      this.canvas.height = height;
+    }
     this.#render();
   }
 
+  // The pixel ratio changes without a resize when the page is zoomed or the window moves to a
+  // projector: a media query on the current ratio fires once when it stops matching.
+  #watchPixelRatio() {
+    // Kept on the pad: a MediaQueryList nobody references can be collected with its listener.
+    const query = matchMedia(`(resolution: ${window.devicePixelRatio || 1}dppx)`);
+    this.pixelRatioQuery = query;
+    query.addEventListener("change", () => {
+      this.#resize();
+      this.#watchPixelRatio();
+    }, { once: true });
+  }
+
   #point(e) {
+    // Pointer positions are relative to the border box; ink lands inside the border.
     const rect = this.canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left - this.canvas.clientLeft;
+    const y = e.clientY - rect.top - this.canvas.clientTop;
     const clamp = (v) => Math.min(1, Math.max(0, v));
-    return [clamp((e.clientX - rect.left) / rect.width), clamp((e.clientY - rect.top) / rect.height)];
+    return [clamp(x / this.canvas.clientWidth), clamp(y / this.canvas.clientHeight)];
+  }
+
+  #cancel(e) {
+    if (e.pointerId !== this.pointerId) return;
+    this.pointerId = null;
+    this.active = null;
+    this.#changed();
   }
 
   #down(e) {
@@ -169,13 +212,14 @@ export class Pad {
     this.pointerId = null;
     if (this.active) {
       this.strokes.push(this.active);
+      this.cleared = null;
       this.active = null;
       this.#changed();
-      this.onStrokeEnd();
     }
   }
 
   #changed() {
+    this.canvas.dataset.strokes = String(this.strokes.length);
     this.#render();
     this.onChange();
   }

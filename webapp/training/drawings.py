@@ -174,10 +174,16 @@ PLACEMENTS: dict[str, dict] = {
 }
 
 
+def placement_pen(placement: str) -> float:
+    """The screen pen (pad units) a placement is drawn with."""
+    pen = PLACEMENTS[placement]["pen"]
+    return pen if pen is not None else pad_config()["penWidth"]
+
+
 def placed(d: Drawing, placement: str, rng: np.random.Generator) -> list[Stroke]:
     p = PLACEMENTS[placement]
     size = rng.uniform(*p["size"])
-    pen = p["pen"] if p["pen"] is not None else pad_config()["penWidth"]
+    pen = placement_pen(placement)
     margin = size / 2 + pen
     if p["where"] == "centre":
         cx, cy = 0.5 + rng.uniform(-0.05, 0.05, 2)
@@ -196,10 +202,9 @@ def _edge(rng: np.random.Generator, margin: float) -> float:
 def renders(drawings: Sequence[Drawing], placement: str, seed: int = 0, as_uploaded: bool = True
             ) -> Iterator[tuple[Drawing, list[Stroke], Image.Image]]:
     rng = np.random.default_rng([seed, sum(map(ord, placement))])
-    pen_default = pad_config()["penWidth"]
+    pen = placement_pen(placement)
     for d in drawings:
         strokes = placed(d, placement, rng)
-        pen = PLACEMENTS[placement]["pen"] or pen_default
         yield d, strokes, render(strokes, pen, as_uploaded=as_uploaded)
 
 
