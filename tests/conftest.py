@@ -3,7 +3,8 @@ server and the browser for end-to-end tests."""
 
 from __future__ import annotations
 
-import io
+import os
+import tempfile
 import threading
 from pathlib import Path
 
@@ -13,15 +14,18 @@ from werkzeug.serving import make_server
 
 from benchmarks.common import chromium_executable
 from webapp import create_app
-from webapp.training.drawings import load_drawings, render
+from webapp.training.drawings import load_drawings
 
 DATA = Path(__file__).parent / "data"
+# Every app the tests make keeps its database (instance/) in a temporary folder, never the checkout.
+os.environ.setdefault("DIGITPAD_INSTANCE", tempfile.mkdtemp(prefix="digitpad-instance-"))
 ROOT = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="session")
-def app():
-    return create_app({"TESTING": True})
+def app(tmp_path_factory):
+    db = tmp_path_factory.mktemp("db") / "digitpad.sqlite3"
+    return create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{db}"})
 
 
 @pytest.fixture()
@@ -38,16 +42,6 @@ def real_sample():
 def mnist_slice():
     with np.load(DATA / "mnist-slice.npz") as f:
         return {k: f[k] for k in f.files}
-
-
-def png_bytes(img) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, "PNG")
-    return buf.getvalue()
-
-
-def drawing_png(strokes, pen=None) -> bytes:
-    return png_bytes(render(strokes, pen))
 
 
 # --- browser ---------------------------------------------------------------------------------------

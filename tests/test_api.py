@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import drawing_png, png_bytes
+from tests.helpers import drawing_png, png_bytes
 from webapp.training.drawings import place
 
 

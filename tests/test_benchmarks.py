@@ -51,7 +51,7 @@ def test_real_drawings_benchmark_smoke(tmp_path):
 
 
 def test_naive_resize_is_what_demos_do():
-    from tests.conftest import png_bytes
+    from tests.helpers import png_bytes
     from webapp.training.drawings import load_drawings, place, render
 
     d = load_drawings("tests/data/real_sample.jsonl.gz")[0]

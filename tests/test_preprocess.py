@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from tests.conftest import png_bytes
+from tests.helpers import png_bytes
 from webapp import preprocess
 from webapp.training.drawings import place, render
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-ROOT = Path(__file__).resolve().parent.parent
+from webapp import paths
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -17,16 +17,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     DIGITPAD_* environment variables (e.g. DIGITPAD_DEFAULT_MODEL=cnn), then `config`."""
     app = Flask(
         __name__,
-        static_folder=str(ROOT / "static"),
-        template_folder=str(ROOT / "templates"),
-        instance_path=os.environ.get("DIGITPAD_INSTANCE", str(ROOT / "instance")),
+        static_folder=str(paths.STATIC),
+        template_folder=str(paths.TEMPLATES),
+        instance_path=os.environ.get("DIGITPAD_INSTANCE", paths.INSTANCE),
     )
     app.config.from_mapping(
-        MODELS_DIR=str(ROOT / "models"),
+        MODELS_DIR=str(paths.MODELS),
         DEFAULT_MODEL="cnn",
         BACKEND="auto",  # litert when its wheel and a .tflite are there, else keras
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,  # bytes; larger bodies get 413
         LOW_CONFIDENCE=0.6,  # below this the page says "not sure"
+        # The classroom. PRESENTER_TOKEN: `digitpad camp` makes one (or DIGITPAD_PRESENTER_TOKEN);
+        # without one, nobody is the presenter. DATABASE_URL: default SQLite under instance/.
+        PRESENTER_TOKEN=None,
+        DATABASE_URL=None,
+        PUBLIC_URL=None,  # e.g. http://192.168.0.10:8000 when the QR code must show another host
+        RETENTION_DAYS=30,  # class sessions older than this are deleted at start
+        SUBMIT_RATE=5.0,  # drawings per second per student and per client address (bursts of 10)
+        MAX_DRAWINGS_PER_STUDENT=1000,
+        MAX_DRAWINGS_PER_SESSION=50_000,
+        EVENTS_POLL_SECONDS=0.5,
+        EVENTS_MAX_SECONDS=300,  # the wall's stream ends now and then; the page reconnects
         # Static files are revalidated on every load (ETag, 304 when unchanged): an edit made during
         # a workshop reaches the students at once, and an unchanged file costs no download.
         SEND_FILE_MAX_AGE_DEFAULT=0,
@@ -38,7 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.logger.handlers or app.logger.level == logging.NOTSET:
         app.logger.setLevel(logging.INFO)
 
-    from webapp import api, classifier, pages, security
+    from webapp import api, class_api, classifier, classroom, pages, security, store
 
     registry = classifier.Registry(Path(app.config["MODELS_DIR"]), app.config["BACKEND"])
     # Load (and warm up) the default model now: a missing or corrupt model stops the start with
@@ -53,7 +64,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.logger.info("digitpad: model %s loaded (%s)", app.config["DEFAULT_MODEL"], default.backend)
     app.extensions["digitpad.registry"] = registry
 
+    url = store.database_url(app.config["DATABASE_URL"], app.instance_path)
+    engine = store.connect(url)
+    store.migrate(engine)
+    purged = store.purge_older_than(engine, float(app.config["RETENTION_DAYS"]))
+    if purged:
+        app.logger.info("digitpad: deleted %d class sessions older than %s days", purged,
+                        app.config["RETENTION_DAYS"])
+    # No connection may cross gunicorn's fork: each worker opens its own on first use.
+    engine.dispose()
+    app.extensions["digitpad.db"] = engine
+    rate = float(app.config["SUBMIT_RATE"])
+    app.extensions["digitpad.limiter"] = classroom.RateLimiter(rate, burst=2 * rate)
+
     security.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(class_api.bp)
     app.register_blueprint(pages.bp)
     return app

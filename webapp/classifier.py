@@ -189,5 +189,10 @@ class Registry:
                 self._loaded[name] = load(self.models_dir, name, self.backend)
             return self._loaded[name]
 
+    def version(self, name: str) -> str:
+        """Which weights answered: the start of the .tflite's sha256 from the model card."""
+        files = self.card(name).get("files") or {}
+        return str(files.get("tflite_sha256") or self.card(name).get("date") or "unknown")[:16]
+
     def loaded(self) -> list[str]:
         return sorted(self._loaded)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 
 from flask import Request
 
-STRINGS_FILE = Path(__file__).resolve().parent.parent / "static" / "i18n.json"
+from webapp import paths
+
+STRINGS_FILE = paths.STATIC / "i18n.json"
 LANGUAGES = ("en", "ko")
 
 

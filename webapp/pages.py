@@ -21,3 +21,15 @@ def language() -> dict:
 @bp.get("/")
 def index() -> str:
     return render_template("index.html", low_confidence=current_app.config["LOW_CONFIDENCE"])
+
+
+@bp.get("/join")
+def join() -> str:
+    """A student's page: the class code (from the QR code's URL or typed), then challenges."""
+    return render_template("join.html", low_confidence=current_app.config["LOW_CONFIDENCE"])
+
+
+@bp.get("/present")
+def present() -> str:
+    """The presenter's page; it holds no secret itself: its API calls carry the token."""
+    return render_template("present.html")

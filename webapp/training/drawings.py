@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-ROOT = Path(__file__).resolve().parents[2]
-PAD_CONFIG = ROOT / "static" / "pad.json"
+from webapp import paths
+
+PAD_CONFIG = paths.STATIC / "pad.json"
 SUPERSAMPLE = 4  # Pillow draws aliased lines; draw big, then average down like a canvas antialiases
 
 Stroke = Sequence[tuple[float, float]]

@@ -1,0 +1,278 @@
+// The presenter's page: start a class, show the QR code and the code, and the class's drawings
+// live (a stream of server-sent events read with fetch, so the token travels in a header).
+import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
+
+const $ = (sel) => document.querySelector(sel);
+const WALL_MAX = 48; // per column: the newest drawings; the stats count them all
+let token = null;
+let code = null;
+let lastId = 0;
+let stream = null; // AbortController of the live feed
+let lastStats = null;
+let message = null;
+
+// The token arrives in the URL's fragment (never sent to a server, never in a log); it is kept
+// for this tab only and removed from the address bar, which the projector shows.
+function takeToken() {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  if (fragment.get("token")) {
+    sessionStorage.setItem("digitpad.presenter", fragment.get("token"));
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  return sessionStorage.getItem("digitpad.presenter");
+}
+
+async function api(path, init = {}) {
+  const response = await fetch(path, {
+    ...init, headers: { ...(init.headers || {}), Authorization: `Bearer ${token}` },
+  });
+  return response;
+}
+
+function say(key, values = {}) {
+  message = key ? [key, values] : null;
+  $("[data-testid=present-message]").textContent = key ? t(key, values) : "";
+}
+
+function needToken(key) {
+  $("[data-testid=token-needed]").textContent = t(key);
+  $("[data-testid=token-needed]").dataset.key = key;
+  $("[data-testid=token-needed]").hidden = false;
+  $("[data-testid=console]").hidden = true;
+}
+
+function thumbnail(base64, size = 28) {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = size;
+  const pixels = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+  const image = new ImageData(28, 28);
+  pixels.forEach((v, i) => {
+    const g = 255 - v; // ink dark on white, as it was drawn
+    image.data.set([g, g, g, 255], i * 4);
+  });
+  canvas.getContext("2d").putImageData(image, 0, 0);
+  return canvas;
+}
+
+function wallItem(d) {
+  const item = document.createElement("button");
+  item.type = "button";
+  item.className = `wall-item ${d.correct ? "right" : "wrong"}`;
+  item.dataset.testid = "wall-item";
+  item.dataset.id = String(d.id);
+  item.dataset.label = String(d.label);
+  item.dataset.digit = String(d.digit);
+  item.append(thumbnail(d.input));
+  const said = document.createElement("span");
+  said.className = "said";
+  said.dataset.i18nValues = JSON.stringify({ d: d.digit, label: d.label });
+  said.textContent = t("saidDrew", { d: d.digit, label: d.label });
+  const who = document.createElement("span");
+  who.className = "who";
+  who.dataset.testid = "nickname";
+  who.textContent = d.nickname || "·"; // text, never markup: nicknames are typed by anyone
+  item.append(said, who);
+  item.addEventListener("click", () => showDetail(d.id));
+  return item;
+}
+
+function addDrawing(d) {
+  lastId = Math.max(lastId, d.id);
+  const wall = $(d.correct ? "[data-testid=wall-right]" : "[data-testid=wall-wrong]");
+  wall.prepend(wallItem(d));
+  while (wall.children.length > WALL_MAX) wall.lastChild.remove();
+  $("[data-testid=wall-empty]").hidden = true;
+}
+
+function showStats(s) {
+  lastStats = s;
+  $("[data-testid=students]").textContent = t("studentsCount", { n: s.students });
+  $("[data-testid=drawing-count]").textContent = t("drawingsCount", { n: s.drawings });
+  $("[data-testid=class-accuracy]").textContent =
+    s.accuracy === null ? "" : t("classAccuracy", { p: Math.round(s.accuracy * 100) });
+  const grid = $("[data-testid=digit-stats]");
+  grid.replaceChildren(...Object.entries(s.per_digit).map(([digit, v]) => {
+    const cell = document.createElement("div");
+    const b = document.createElement("b");
+    b.textContent = digit;
+    const pct = document.createElement("span");
+    pct.textContent = v.accuracy === null ? "–" : `${Math.round(v.accuracy * 100)}%`;
+    const n = document.createElement("small");
+    n.textContent = ` (${v.drawings})`;
+    cell.append(b, pct, n);
+    return cell;
+  }));
+  if (s.mistakes) $("[data-testid=mistakes]").replaceChildren(...s.mistakes.map(wallItemMistake));
+}
+
+function wallItemMistake(d) {
+  const item = wallItem(d);
+  item.dataset.testid = "mistake";
+  const p = document.createElement("span");
+  p.textContent = `${Math.round(d.confidence * 100)}%`;
+  item.append(p);
+  return item;
+}
+
+function clearWall() {
+  for (const sel of ["wall-right", "wall-wrong", "mistakes", "digit-stats"]) {
+    $(`[data-testid=${sel}]`).replaceChildren();
+  }
+  $("[data-testid=wall-empty]").hidden = false;
+  lastId = 0;
+  lastStats = null;
+}
+
+async function listen() {
+  stream?.abort();
+  const mine = new AbortController();
+  stream = mine;
+  const live = $("[data-testid=live]");
+  while (!mine.signal.aborted && code) {
+    try {
+      const response = await api(`/api/sessions/${code}/events?after=${lastId}`, { signal: mine.signal });
+      if (response.status === 404) return endSession("sessionDeleted");
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      live.textContent = t("live");
+      live.classList.remove("off");
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let cut;
+        while ((cut = buffer.indexOf("\n\n")) >= 0) {
+          handle(buffer.slice(0, cut));
+          buffer = buffer.slice(cut + 2);
+        }
+      }
+    } catch (err) {
+      if (mine.signal.aborted) return;
+    }
+    live.textContent = t("reconnecting");
+    live.classList.add("off");
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+function handle(block) {
+  let event = "message";
+  let data = "";
+  for (const line of block.split("\n")) {
+    if (line.startsWith("event: ")) event = line.slice(7);
+    else if (line.startsWith("data: ")) data += line.slice(6);
+  }
+  if (!data) return;
+  const payload = JSON.parse(data);
+  if (event === "drawing") addDrawing(payload);
+  else if (event === "stats") showStats(payload);
+  else if (event === "deleted") endSession("sessionDeleted");
+}
+
+function showSession(session) {
+  code = session.code;
+  sessionStorage.setItem("digitpad.session", code);
+  $("[data-testid=session-panel]").hidden = false;
+  $("[data-testid=code]").textContent = code;
+  $("[data-testid=join-url]").textContent = session.join_url;
+  $("[data-testid=qr-img]").src = `/api/sessions/${code}/qr.svg`;
+  $("[data-testid=qr-img]").alt = session.join_url;
+  say(session.open ? null : "sessionClosed");
+  clearWall();
+  listen();
+}
+
+function endSession(key) {
+  stream?.abort();
+  code = null;
+  sessionStorage.removeItem("digitpad.session");
+  clearWall();
+  $("[data-testid=session-panel]").hidden = true;
+  $("[data-testid=live]").textContent = "";
+  $("[data-testid=start]").hidden = false;
+  $("[data-testid=start]").parentElement.hidden = false;
+  say(null);
+  const note = $("[data-testid=wall-empty]");
+  note.textContent = t(key);
+}
+
+async function showDetail(id) {
+  const response = await api(`/api/sessions/${code}/drawings/${id}`);
+  if (!response.ok) return;
+  const d = await response.json();
+  const dialog = $("[data-testid=detail]");
+  $("[data-testid=detail-title]").textContent =
+    t("detailTitle", { id: d.id, who: d.nickname || t("anonymous") });
+  const canvas = $("[data-testid=detail-input]");
+  canvas.getContext("2d").drawImage(thumbnail(d.input), 0, 0);
+  $("[data-testid=detail-png]").src = d.png;
+  $("[data-testid=detail-bars]").replaceChildren(...d.probabilities.map((p, digit) => {
+    const li = document.createElement("li");
+    li.className = digit === d.digit ? "top" : "";
+    li.innerHTML = '<span class="label"></span><span class="bar"><span class="fill"></span></span><span class="pct"></span>';
+    li.querySelector(".label").textContent = String(digit);
+    li.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
+    li.querySelector(".pct").textContent = `${Math.round(p * 100)}%`;
+    return li;
+  }));
+  dialog.showModal();
+}
+
+async function download(format) {
+  const response = await api(`/api/sessions/${code}/export${format === "npz" ? "?format=npz" : ""}`);
+  if (!response.ok) return;
+  const url = URL.createObjectURL(await response.blob());
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = `digitpad-${code}.${format}`;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function applyLanguage(code_) {
+  setLanguage(code_);
+  if (lastStats) showStats(lastStats);
+  for (const el of document.querySelectorAll(".said")) {
+    el.textContent = t("saidDrew", JSON.parse(el.dataset.i18nValues));
+  }
+  if (message) say(...message);
+  const needed = $("[data-testid=token-needed]");
+  if (!needed.hidden) needed.textContent = t(needed.dataset.key);
+}
+
+$("[data-testid=lang]").addEventListener("click", () => applyLanguage(lang() === "ko" ? "en" : "ko"));
+applyLanguage(initialLanguage());
+
+$("[data-testid=start]").addEventListener("click", async () => {
+  const response = await api("/api/sessions", { method: "POST" });
+  if (response.status === 201) showSession(await response.json());
+  else if (response.status === 401) needToken("badToken");
+});
+$("[data-testid=delete]").addEventListener("click", async () => {
+  if (!confirm(t("confirmDelete"))) return;
+  const response = await api(`/api/sessions/${code}`, { method: "DELETE" });
+  if (response.ok) endSession("sessionDeleted");
+});
+$("[data-testid=close]").addEventListener("click", async () => {
+  const response = await api(`/api/sessions/${code}/close`, { method: "POST" });
+  if (response.ok) say("sessionClosed");
+});
+$("[data-testid=export-jsonl]").addEventListener("click", () => download("jsonl"));
+$("[data-testid=export-npz]").addEventListener("click", () => download("npz"));
+
+token = takeToken();
+if (!token) {
+  needToken("needToken");
+} else {
+  const response = await api("/api/sessions");
+  if (response.status === 401) {
+    needToken("badToken");
+  } else {
+    $("[data-testid=console]").hidden = false;
+    const { sessions } = await response.json();
+    const resume = sessions.find((s) => s.code === sessionStorage.getItem("digitpad.session"));
+    if (resume) showSession(resume);
+  }
+}
+document.documentElement.dataset.ready = "true";

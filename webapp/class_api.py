@@ -1,0 +1,290 @@
+"""The classroom's JSON API: thin routes over classroom (rules), recognition (the model) and store
+(the database). Presenter actions need `Authorization: Bearer <presenter token>`; students need
+nothing but the class code."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import time
+from collections.abc import Iterator
+
+import numpy as np
+from flask import Blueprint, Response, current_app, request, stream_with_context
+
+from webapp import classroom, store
+from webapp.api import classify_upload, json_response, model_named, read_upload
+from webapp.security import RequestError
+
+bp = Blueprint("classroom", __name__)
+
+
+def engine():
+    return current_app.extensions["digitpad.db"]
+
+
+def require_presenter() -> None:
+    token = current_app.config.get("PRESENTER_TOKEN")
+    if not classroom.presenter_ok(request.headers.get("Authorization"),
+                                  None if token is None else str(token)):
+        raise RequestError(401, "unauthorized",
+                           "This needs the presenter token: Authorization: Bearer <token> "
+                           "(printed by `digitpad camp`).",
+                           headers={"WWW-Authenticate": 'Bearer realm="digitpad presenter"'})
+
+
+def session_or_404(code: str) -> dict:
+    normal = classroom.normalise_code(code)
+    found = store.find_session(engine(), normal) if normal else None
+    if found is None:
+        raise RequestError(404, "unknown_session", f"No class with the code {code[:8]!r}.")
+    return found
+
+
+def limited(key: str) -> None:
+    limiter: classroom.RateLimiter = current_app.extensions["digitpad.limiter"]
+    if not limiter.allow(key):
+        raise RequestError(429, "too_many_requests",
+                           "Too many drawings at once: wait a moment and send it again.",
+                           headers={"Retry-After": "1"})
+
+
+def public_session(s: dict) -> dict:
+    return {"code": s["code"], "open": s["closed_at"] is None,
+            "created_at": s["created_at"].isoformat(),
+            "join_url": join_url(s["code"])}
+
+
+def drawing_json(row: dict) -> dict:
+    out = {k: row[k] for k in ("id", "student", "nickname", "label", "source", "digit",
+                               "confidence", "probabilities", "model")}
+    out["correct"] = row["digit"] == row["label"]
+    out["created_at"] = row["created_at"].isoformat()
+    if "input" in row:
+        out["input"] = base64.b64encode(row["input"]).decode()  # 784 bytes, row by row
+    return out
+
+
+# --- sessions ---------------------------------------------------------------------------------
+@bp.post("/api/sessions")
+def create_session():
+    require_presenter()
+    for _ in range(20):  # a collision among 31^4 codes is rare; try another
+        code = classroom.new_code()
+        if store.find_session(engine(), code) is None:
+            try:
+                created = store.create_session(engine(), code)
+            except Exception:  # another worker took the same code in the meantime
+                continue
+            return json_response(public_session(created), 201)
+    raise RequestError(503, "no_code", "Could not find a free class code; try again.")
+
+
+@bp.get("/api/sessions")
+def list_sessions():
+    require_presenter()
+    return json_response({"sessions": [
+        {**public_session(s), "drawings": s["drawings"]} for s in store.list_sessions(engine())]})
+
+
+@bp.get("/api/sessions/<code>")
+def show_session(code: str):
+    return json_response(public_session(session_or_404(code)))
+
+
+@bp.post("/api/sessions/<code>/close")
+def close_session(code: str):
+    require_presenter()
+    s = session_or_404(code)
+    store.close_session(engine(), s["id"])
+    return json_response(public_session(store.find_session(engine(), s["code"])))
+
+
+@bp.delete("/api/sessions/<code>")
+def delete_session(code: str):
+    require_presenter()
+    s = session_or_404(code)
+    gone = store.delete_session(engine(), s["id"])
+    return json_response({"code": s["code"], "deleted": True, "drawings_deleted": gone})
+
+
+# --- drawings ---------------------------------------------------------------------------------
+@bp.post("/api/sessions/<code>/drawings")
+def submit_drawing(code: str):
+    s = session_or_404(code)
+    if s["closed_at"] is not None:
+        raise RequestError(409, "session_closed", "This class is closed: no more drawings.")
+    client = request.remote_addr or "?"
+    data, fields = read_upload(request)
+    fallback = "anon-" + hashlib.sha256(
+        f"{client}|{request.user_agent.string}".encode()).hexdigest()[:16]
+    try:
+        sub = classroom.parse_submission(fields, fallback)
+    except classroom.Invalid as exc:
+        raise RequestError(400, "invalid_request", str(exc)) from None
+    limited(f"ip:{client}")
+    limited(f"student:{s['id']}:{sub.student}")
+    name = current_app.config["DEFAULT_MODEL"]
+    answer = classify_upload(data, model_named(name))
+    registry = current_app.extensions["digitpad.registry"]
+    row = {"student": sub.student, "nickname": sub.nickname, "label": sub.label,
+           "source": sub.source, "png": data, "input": answer.input_uint8().tobytes(),
+           "digit": answer.digit, "confidence": answer.confidence,
+           "probabilities": [round(float(p), 6) for p in answer.probabilities],
+           "model": name, "model_version": registry.version(name)}
+    cfg = current_app.config
+    new_id = store.add_drawing(engine(), s["id"], row, cfg["MAX_DRAWINGS_PER_STUDENT"],
+                               cfg["MAX_DRAWINGS_PER_SESSION"])
+    if new_id is None:
+        raise RequestError(429, "quota_reached",
+                           "This class (or this student) has reached its number of drawings.")
+    body = answer.as_json(name)
+    body.update(id=new_id, label=sub.label, source=sub.source, correct=answer.digit == sub.label)
+    return json_response(body, 201)
+
+
+@bp.get("/api/sessions/<code>/drawings")
+def list_drawings(code: str):
+    require_presenter()
+    s = session_or_404(code)
+    after = request.args.get("after", "0")
+    rows = store.list_drawings(engine(), s["id"], after=int(after) if after.isdigit() else 0)
+    return json_response({"code": s["code"], "drawings": [drawing_json(r) for r in rows]})
+
+
+@bp.get("/api/sessions/<code>/drawings/<int:drawing_id>")
+def show_drawing(code: str, drawing_id: int):
+    require_presenter()
+    s = session_or_404(code)
+    row = store.get_drawing(engine(), s["id"], drawing_id)
+    if row is None:
+        raise RequestError(404, "unknown_drawing", "No such drawing in this class.")
+    out = drawing_json(row)
+    out["png"] = "data:image/png;base64," + base64.b64encode(row["png"]).decode()
+    return json_response(out)
+
+
+def stats_for(session_id: int) -> dict:
+    c = store.counts(engine(), session_id)
+    return {**classroom.accuracy_table(c["per_digit"]), "students": c["students"]}
+
+
+@bp.get("/api/sessions/<code>/stats")
+def stats(code: str):
+    s = session_or_404(code)
+    return json_response({"code": s["code"], **stats_for(s["id"])})
+
+
+# --- the wall's live feed ---------------------------------------------------------------------
+def sse(event: str, data: dict) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
+
+
+@bp.get("/api/sessions/<code>/events")
+def events(code: str):
+    """Server-sent events for the presenter's wall: each new drawing (with its 28x28), the stats
+    and the most confident mistakes when they change. The database is the source (any worker may
+    have stored a drawing); one cheap query per listener every half second, no client polling."""
+    require_presenter()
+    s = session_or_404(code)
+    after = request.args.get("after") or request.headers.get("Last-Event-ID") or "0"
+    cfg = current_app.config
+    db = engine()
+
+    def stream() -> Iterator[str]:
+        last = int(after) if after.isdigit() else 0
+        started = time.monotonic()
+        beat = started
+        yield "retry: 1000\n\n"
+        changed = True
+        while time.monotonic() - started < cfg["EVENTS_MAX_SECONDS"]:
+            if store.find_session(db, s["code"]) is None:
+                yield sse("deleted", {"code": s["code"]})
+                return
+            rows = store.list_drawings(db, s["id"], after=last, limit=200, with_input=True)
+            for row in rows:
+                last = row["id"]
+                yield f"id: {last}\n" + sse("drawing", drawing_json(row))
+            if rows or changed:
+                changed = False
+                yield sse("stats", {**stats_for(s["id"]), "mistakes": [
+                    drawing_json(r) for r in store.confident_mistakes(db, s["id"])]})
+            if time.monotonic() - beat > 15:
+                beat = time.monotonic()
+                yield ": still here\n\n"  # keeps proxies and phones from closing the stream
+            time.sleep(cfg["EVENTS_POLL_SECONDS"])
+
+    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+# --- export -----------------------------------------------------------------------------------
+@bp.get("/api/sessions/<code>/export")
+def export(code: str):
+    """The session as a dataset: JSON lines (default) or ?format=npz, both readable by train.py."""
+    require_presenter()
+    s = session_or_404(code)
+    rows = store.iter_export(engine(), s["id"])
+    name = f"digitpad-{s['code']}"
+    if request.args.get("format") == "npz":
+        buf = io.BytesIO()
+        got = list(rows)
+        np.savez_compressed(
+            buf,
+            x=np.stack([np.frombuffer(r["input"], np.uint8).reshape(28, 28) for r in got])
+            if got else np.zeros((0, 28, 28), np.uint8),
+            y=np.array([r["label"] for r in got], np.uint8),
+            student=np.array([r["student"] for r in got], dtype=str),
+            source=np.array([r["source"] for r in got], dtype=str),
+            predicted=np.array([r["digit"] for r in got], np.int16),
+            probabilities=np.array([r["probabilities"] for r in got], np.float32).reshape(-1, 10),
+            id=np.array([r["id"] for r in got], np.int64),
+        )
+        return Response(buf.getvalue(), mimetype="application/octet-stream",
+                        headers={"Content-Disposition": f'attachment; filename="{name}.npz"'})
+
+    def lines() -> Iterator[str]:
+        for r in rows:
+            x = np.frombuffer(r["input"], np.uint8).reshape(28, 28)
+            yield json.dumps({
+                **{k: r[k] for k in ("id", "label", "source", "student", "nickname", "digit",
+                                     "confidence", "probabilities", "model", "model_version")},
+                "created_at": r["created_at"].isoformat(),
+                "input": x.tolist(),
+                "png": base64.b64encode(r["png"]).decode(),
+            }, separators=(",", ":")) + "\n"
+
+    return Response(stream_with_context(lines()), mimetype="application/x-ndjson",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.jsonl"'})
+
+
+# --- QR code ----------------------------------------------------------------------------------
+@bp.get("/api/sessions/<code>/qr.svg")
+def qr(code: str):
+    import segno
+
+    s = session_or_404(code)
+    url = join_url(s["code"])
+    buf = io.BytesIO()
+    segno.make(url, error="m").save(buf, kind="svg", scale=10, border=2, xmldecl=False,
+                                    svgns=True, title=url)
+    return Response(buf.getvalue(), mimetype="image/svg+xml")
+
+
+def join_url(code: str) -> str:
+    """The address students type or scan. Seen from the presenter's own laptop the host is
+    127.0.0.1, which no phone can reach: then the machine's address on the network is used."""
+    base = current_app.config.get("PUBLIC_URL")
+    if base:
+        return f"{base.rstrip('/')}/join?code={code}"
+    host = request.host
+    name, _, port = host.rpartition(":") if host.count(":") == 1 else (host, "", "")
+    if name in ("127.0.0.1", "localhost", "[::1]"):
+        from webapp.cli import lan_addresses
+
+        addresses = lan_addresses()
+        if addresses:
+            host = f"{addresses[0]}:{port}" if port else addresses[0]
+    return f"{request.scheme}://{host}/join?code={code}"

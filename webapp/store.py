@@ -1,0 +1,237 @@
+"""The classroom's drawings, kept safe: SQLAlchemy Core over SQLite (default, WAL, under
+instance/) or PostgreSQL (DIGITPAD_DATABASE_URL=postgresql+psycopg://...).
+
+The schema is created and upgraded by the app itself with Alembic (webapp/migrations/); nothing
+is ever done by hand. A drawing is committed before its 201 is sent: a server killed right after
+an answer loses nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+metadata = sa.MetaData()
+
+sessions = sa.Table(
+    "class_sessions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("code", sa.String(8), nullable=False, unique=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+drawings = sa.Table(
+    "drawings", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("class_sessions.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("student", sa.String(64), nullable=False),
+    sa.Column("nickname", sa.String(20), nullable=False, server_default=""),
+    sa.Column("label", sa.SmallInteger, nullable=False),
+    sa.Column("source", sa.String(16), nullable=False),  # prompted | corrected
+    sa.Column("png", sa.LargeBinary, nullable=False),  # the upload, as sent
+    sa.Column("input", sa.LargeBinary(784), nullable=False),  # the 28x28 the model saw, uint8
+    sa.Column("digit", sa.SmallInteger, nullable=False),  # the model's answer
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("probabilities", sa.JSON, nullable=False),
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("model_version", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+sa.Index("ix_drawings_session_id_id", drawings.c.session_id, drawings.c.id)
+sa.Index("ix_drawings_session_student", drawings.c.session_id, drawings.c.student)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def database_url(configured: str | None, instance_path: str) -> str:
+    if configured:
+        return configured
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'digitpad.sqlite3'}"
+
+
+def connect(url: str) -> Engine:
+    """An engine for `url`. SQLite: WAL (readers never wait for the writer), synchronous=FULL (a
+    commit is on disk before the answer), foreign keys on, and a wait instead of 'database is
+    locked' when two workers write at once."""
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 15, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=15000")
+            cur.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest version (Alembic). Safe to run from several processes: on
+    PostgreSQL an advisory lock serialises them; SQLite's write lock does the same."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parent / "migrations"))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(20261129)"))
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def schema_version(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        try:
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        except sa.exc.DBAPIError:
+            return None
+
+
+# --- sessions ---------------------------------------------------------------------------------
+def create_session(engine: Engine, code: str) -> dict:
+    with engine.begin() as conn:
+        created = now()
+        sid = conn.execute(sessions.insert().values(code=code, created_at=created)
+                           .returning(sessions.c.id)).scalar_one()
+    return {"id": sid, "code": code, "created_at": created, "closed_at": None}
+
+
+def find_session(engine: Engine, code: str) -> dict | None:
+    with engine.connect() as conn:
+        row = conn.execute(sessions.select().where(sessions.c.code == code)).mappings().first()
+    return dict(row) if row else None
+
+
+def close_session(engine: Engine, session_id: int) -> None:
+    with engine.begin() as conn:
+        conn.execute(sessions.update().where(sessions.c.id == session_id)
+                     .values(closed_at=now()))
+
+
+def delete_session(engine: Engine, session_id: int) -> int:
+    """The session and every drawing in it; returns how many drawings went."""
+    with engine.begin() as conn:
+        gone = conn.execute(drawings.delete().where(drawings.c.session_id == session_id)).rowcount
+        conn.execute(sessions.delete().where(sessions.c.id == session_id))
+    return gone
+
+
+def list_sessions(engine: Engine) -> list[dict]:
+    count = (sa.select(sa.func.count()).where(drawings.c.session_id == sessions.c.id)
+             .scalar_subquery())
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(sessions, count.label("drawings"))
+                            .order_by(sessions.c.id.desc())).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def purge_older_than(engine: Engine, days: float) -> int:
+    """Sessions (and their drawings) created more than `days` ago; returns how many sessions."""
+    cutoff = now() - dt.timedelta(days=days)
+    with engine.begin() as conn:
+        old = conn.execute(sa.select(sessions.c.id).where(sessions.c.created_at < cutoff)).scalars().all()
+        if old:
+            conn.execute(drawings.delete().where(drawings.c.session_id.in_(old)))
+            conn.execute(sessions.delete().where(sessions.c.id.in_(old)))
+    return len(old)
+
+
+# --- drawings ---------------------------------------------------------------------------------
+SUMMARY = [drawings.c.id, drawings.c.student, drawings.c.nickname, drawings.c.label,
+           drawings.c.source, drawings.c.digit, drawings.c.confidence, drawings.c.probabilities,
+           drawings.c.model, drawings.c.model_version, drawings.c.created_at]
+
+
+def add_drawing(engine: Engine, session_id: int, row: dict[str, Any],
+                max_per_student: int, max_per_session: int) -> int | None:
+    """Store one drawing, committed before this returns. None when a cap is reached (checked in
+    the same transaction, so two workers cannot both slip past it)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            # One writer per session at a time for the cap check; other sessions are not held up.
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": session_id})
+        mine = conn.execute(sa.select(sa.func.count()).where(
+            drawings.c.session_id == session_id, drawings.c.student == row["student"])).scalar_one()
+        total = conn.execute(sa.select(sa.func.count()).where(
+            drawings.c.session_id == session_id)).scalar_one()
+        if mine >= max_per_student or total >= max_per_session:
+            return None
+        return conn.execute(drawings.insert().values(session_id=session_id, created_at=now(), **row)
+                            .returning(drawings.c.id)).scalar_one()
+
+
+def list_drawings(engine: Engine, session_id: int, after: int = 0, limit: int = 1000,
+                  with_input: bool = False) -> list[dict]:
+    cols = SUMMARY + ([drawings.c.input] if with_input else [])
+    query = (sa.select(*cols).where(drawings.c.session_id == session_id, drawings.c.id > after)
+             .order_by(drawings.c.id).limit(limit))
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def get_drawing(engine: Engine, session_id: int, drawing_id: int) -> dict | None:
+    query = sa.select(drawings).where(drawings.c.session_id == session_id,
+                                      drawings.c.id == drawing_id)
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def iter_export(engine: Engine, session_id: int, batch: int = 500) -> Iterator[dict]:
+    """Every drawing of a session with its images, in order, a batch at a time."""
+    after = 0
+    while True:
+        query = (sa.select(drawings).where(drawings.c.session_id == session_id,
+                                           drawings.c.id > after)
+                 .order_by(drawings.c.id).limit(batch))
+        with engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(query).mappings()]
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1]["id"]
+
+
+def counts(engine: Engine, session_id: int) -> dict:
+    """Per digit: drawings and how many the model got right; students who took part."""
+    query = (sa.select(drawings.c.label, sa.func.count().label("n"),
+                       sa.func.sum(sa.case((drawings.c.digit == drawings.c.label, 1), else_=0))
+                       .label("right"))
+             .where(drawings.c.session_id == session_id).group_by(drawings.c.label))
+    students = (sa.select(sa.func.count(sa.distinct(drawings.c.student)))
+                .where(drawings.c.session_id == session_id))
+    with engine.connect() as conn:
+        per = {int(r.label): (int(r.n), int(r.right or 0)) for r in conn.execute(query)}
+        n_students = conn.execute(students).scalar_one()
+    return {"per_digit": per, "students": int(n_students)}
+
+
+def confident_mistakes(engine: Engine, session_id: int, limit: int = 6) -> list[dict]:
+    query = (sa.select(*SUMMARY).where(drawings.c.session_id == session_id,
+                                       drawings.c.digit != drawings.c.label)
+             .order_by(drawings.c.confidence.desc()).limit(limit))
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def count_drawings(engine: Engine, session_id: int | None = None) -> int:
+    query = sa.select(sa.func.count()).select_from(drawings)
+    if session_id is not None:
+        query = query.where(drawings.c.session_id == session_id)
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar_one())
