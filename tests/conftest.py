@@ -61,3 +61,24 @@ def live_server(app):
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+
+
+# --- databases -------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres():
+    from tests.pg import TempPostgres
+
+    try:
+        server = TempPostgres()
+    except (FileNotFoundError, RuntimeError) as exc:
+        pytest.fail(str(exc))  # fail, never skip: CI must not turn green without PostgreSQL
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    """A fresh, empty database of each kind the classroom supports."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'class.sqlite3'}"
+    return request.getfixturevalue("postgres").new_database()

@@ -33,7 +33,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         DATABASE_URL=None,
         PUBLIC_URL=None,  # e.g. http://192.168.0.10:8000 when the QR code must show another host
         RETENTION_DAYS=30,  # class sessions older than this are deleted at start
-        SUBMIT_RATE=5.0,  # drawings per second per student and per client address (bursts of 10)
+        SUBMIT_RATE=5.0,  # drawings per second per student (bursts of twice that)
+        # ... and per client address: a class behind one NAT (a phone hotspot) shares an address.
+        SUBMIT_RATE_PER_ADDRESS=60.0,
         MAX_DRAWINGS_PER_STUDENT=1000,
         MAX_DRAWINGS_PER_SESSION=50_000,
         EVENTS_POLL_SECONDS=0.5,
@@ -74,8 +76,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # No connection may cross gunicorn's fork: each worker opens its own on first use.
     engine.dispose()
     app.extensions["digitpad.db"] = engine
-    rate = float(app.config["SUBMIT_RATE"])
+    rate, per_address = float(app.config["SUBMIT_RATE"]), float(app.config["SUBMIT_RATE_PER_ADDRESS"])
     app.extensions["digitpad.limiter"] = classroom.RateLimiter(rate, burst=2 * rate)
+    app.extensions["digitpad.address_limiter"] = classroom.RateLimiter(per_address, burst=2 * per_address)
 
     security.init_app(app)
     app.register_blueprint(api.bp)

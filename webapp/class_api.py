@@ -43,8 +43,8 @@ def session_or_404(code: str) -> dict:
     return found
 
 
-def limited(key: str) -> None:
-    limiter: classroom.RateLimiter = current_app.extensions["digitpad.limiter"]
+def limited(key: str, which: str = "digitpad.limiter") -> None:
+    limiter: classroom.RateLimiter = current_app.extensions[which]
     if not limiter.allow(key):
         raise RequestError(429, "too_many_requests",
                            "Too many drawings at once: wait a moment and send it again.",
@@ -124,7 +124,7 @@ def submit_drawing(code: str):
         sub = classroom.parse_submission(fields, fallback)
     except classroom.Invalid as exc:
         raise RequestError(400, "invalid_request", str(exc)) from None
-    limited(f"ip:{client}")
+    limited(f"ip:{client}", "digitpad.address_limiter")
     limited(f"student:{s['id']}:{sub.student}")
     name = current_app.config["DEFAULT_MODEL"]
     answer = classify_upload(data, model_named(name))
