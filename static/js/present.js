@@ -65,8 +65,9 @@ function wallItem(d) {
   item.append(thumbnail(d.input));
   const said = document.createElement("span");
   said.className = "said";
+  said.dataset.i18nKey = d.correct ? "saidOnly" : "saidDrew";
   said.dataset.i18nValues = JSON.stringify({ d: d.digit, label: d.label });
-  said.textContent = t("saidDrew", { d: d.digit, label: d.label });
+  said.textContent = t(said.dataset.i18nKey, { d: d.digit, label: d.label });
   const who = document.createElement("span");
   who.className = "who";
   who.dataset.testid = "nickname";
@@ -174,6 +175,7 @@ function showSession(session) {
   code = session.code;
   sessionStorage.setItem("digitpad.session", code);
   $("[data-testid=session-panel]").hidden = false;
+  $("[data-testid=start-card]").hidden = true;
   $("[data-testid=code]").textContent = code;
   $("[data-testid=join-url]").textContent = session.join_url;
   $("[data-testid=qr-img]").src = `/api/sessions/${code}/qr.svg`;
@@ -190,8 +192,7 @@ function endSession(key) {
   clearWall();
   $("[data-testid=session-panel]").hidden = true;
   $("[data-testid=live]").textContent = "";
-  $("[data-testid=start]").hidden = false;
-  $("[data-testid=start]").parentElement.hidden = false;
+  $("[data-testid=start-card]").hidden = false;
   say(null);
   const note = $("[data-testid=wall-empty]");
   note.textContent = t(key);
@@ -234,7 +235,7 @@ function applyLanguage(code_) {
   setLanguage(code_);
   if (lastStats) showStats(lastStats);
   for (const el of document.querySelectorAll(".said")) {
-    el.textContent = t("saidDrew", JSON.parse(el.dataset.i18nValues));
+    el.textContent = t(el.dataset.i18nKey, JSON.parse(el.dataset.i18nValues));
   }
   if (message) say(...message);
   const needed = $("[data-testid=token-needed]");
