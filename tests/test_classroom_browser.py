@@ -67,7 +67,12 @@ def test_a_class_of_three_phones(browser, class_server, real_sample):
     expect(code).to_have_text(re.compile(r"^[A-Z2-9]{4}$"))
     code = code.text_content()
     expect(presenter.get_by_test_id("qr-img")).to_have_attribute("src", f"/api/sessions/{code}/qr.svg")
-    assert presenter.get_by_test_id("qr-img").evaluate("img => img.naturalWidth > 100")
+    qr = presenter.get_by_test_id("qr-img")
+    for _ in range(100):  # the SVG loads after the code is shown
+        if qr.evaluate("img => img.complete && img.naturalWidth > 100"):
+            break
+        presenter.wait_for_timeout(50)
+    assert qr.evaluate("img => img.naturalWidth > 100")
     expect(presenter.get_by_test_id("join-url")).to_contain_text(f"/join?code={code}")
 
     by_digit = {}

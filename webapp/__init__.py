@@ -18,6 +18,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(
         __name__,
         static_folder=str(paths.STATIC),
+        static_url_path="/static",
         template_folder=str(paths.TEMPLATES),
         instance_path=os.environ.get("DIGITPAD_INSTANCE", paths.INSTANCE),
     )

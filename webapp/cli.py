@@ -12,7 +12,6 @@ import argparse
 import os
 import secrets
 import socket
-import subprocess
 import sys
 from collections.abc import Sequence
 
@@ -99,10 +98,9 @@ def serve(kind: str, host: str, port: int, workers: int | None) -> int:
         if workers:
             cmd += ["--workers", str(workers)]
         cmd.append("webapp:create_app()")
-        try:
-            return subprocess.call(cmd)
-        except KeyboardInterrupt:
-            return 0
+        sys.stdout.flush()
+        # gunicorn takes this process's place: Ctrl+C and a service manager's signals reach it.
+        os.execv(sys.executable, cmd)
     from waitress import serve as waitress_serve
 
     from webapp import create_app
@@ -129,20 +127,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         if name == "serve":
             s.add_argument("--host", default="127.0.0.1",
                            help="0.0.0.0 to accept other machines (or use `digitpad camp`)")
+        if name == "camp":
+            s.add_argument("--host", default="0.0.0.0",
+                           help="the address to listen on; every interface by default")
     args = p.parse_args(argv)
 
     if args.command == "run":
         from webapp import create_app
 
+        token = presenter_token()
+        print(f"\ndigitpad (development, this machine only): http://127.0.0.1:{args.port}/\n"
+              f"  presenter: http://127.0.0.1:{args.port}/present#token={token}\n", flush=True)
         create_app().run(host="127.0.0.1", port=args.port, threaded=True)
         return 0
 
-    host = "0.0.0.0" if args.command == "camp" else args.host
     if args.command == "camp":
-        token = os.environ.get("DIGITPAD_PRESENTER_TOKEN") or secrets.token_urlsafe(12)
-        os.environ["DIGITPAD_PRESENTER_TOKEN"] = token  # the server (and its workers) read it
-        print(banner(host, args.port, token, lan_addresses()), flush=True)
-    return serve(server_kind(args.server), host, args.port, args.workers)
+        token = presenter_token()
+        print(banner(args.host, args.port, token, lan_addresses()), flush=True)
+    return serve(server_kind(args.server), args.host, args.port, args.workers)
+
+
+def presenter_token() -> str:
+    """DIGITPAD_PRESENTER_TOKEN, or a new random one; either way the server (and every worker it
+    starts) reads it from the environment."""
+    token = os.environ.get("DIGITPAD_PRESENTER_TOKEN") or secrets.token_urlsafe(12)
+    os.environ["DIGITPAD_PRESENTER_TOKEN"] = token
+    return token
 
 
 if __name__ == "__main__":
