@@ -90,9 +90,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     command = shlex.join([Path(sys.argv[0]).name, *(sys.argv[1:] if argv is None else argv)])
 
-    import keras
-    import numpy as np
-    import tensorflow as tf
+    from webapp.training.quiet import quiet_native_output
+
+    with quiet_native_output():  # "oneDNN custom operations are on…" and absl's preamble
+        import keras
+        import numpy as np
+        import tensorflow as tf
 
     from webapp.training import architectures, datasets
     from webapp.training import pipeline as training
@@ -149,12 +152,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.tensorboard:
         callbacks.append(keras.callbacks.TensorBoard(args.tensorboard))
     started = time.perf_counter()
-    history = model.fit(train_ds, epochs=args.epochs, validation_data=val_ds,
+    # The pipeline shuffles already (tf.data); fit's own shuffle would only warn.
+    history = model.fit(train_ds, epochs=args.epochs, validation_data=val_ds, shuffle=False,
                         callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
     train_seconds = time.perf_counter() - started
 
     # --- evaluation -----------------------------------------------------------------------------
-    probs = model.predict(x_test[..., None].astype("float32") / 255.0, batch_size=1024, verbose=0)
+    probs = training.predict_batches(model, x_test.astype("float32") / 255.0)
     y_pred = probs.argmax(1)
     accuracy = float((y_pred == y_test).mean())
     matrix = training.confusion(y_test, y_pred)

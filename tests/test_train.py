@@ -91,3 +91,32 @@ def test_same_seed_same_model(tmp_path):
         assert done.returncode == 0, done.stderr[-2000:]
         digests.append(json.loads(out.with_suffix(".json").read_text())["files"]["tflite_sha256"])
     assert digests[0] == digests[1]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--out", "models/foo"], "must end in .keras"),
+    (["--out", "models/MyModel.keras"], "a-z, 0-9"),
+    (["--out", "models/cnn.keras"], "exists; pass --force"),
+    (["--epochs", "0"], "at least 1"),
+    (["--real", "no/such/file.jsonl.gz"], "no such file"),
+])
+def test_bad_arguments_fail_before_any_training(tmp_path, args, message):
+    """Checked up front, in a second: not after minutes of training. And the shipped model is
+    never overwritten by accident."""
+    shipped = (ROOT / "models" / "cnn.keras").stat().st_mtime
+    done = run_train(*args, tmp_path=tmp_path, timeout=60)
+    assert done.returncode == 2 and message in done.stderr, done.stderr[-800:]
+    assert "Epoch" not in done.stdout
+    assert (ROOT / "models" / "cnn.keras").stat().st_mtime == shipped
+
+
+def test_default_output_is_not_the_shipped_model():
+    sys.path.insert(0, str(ROOT))
+    import train
+
+    args = train.parse_args(["--arch", "mlp"])
+    assert Path(args.out) == ROOT / "runs" / "mlp.keras"
+
+
+def test_tensorboard_is_available_for_the_flag():
+    import tensorboard  # noqa: F401  (the train extra installs it: --tensorboard would need it)

@@ -12,8 +12,6 @@ import io
 import json
 import math
 import os
-import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +19,7 @@ import tensorflow as tf
 
 from webapp import preprocess
 from webapp.training import datasets, drawings
+from webapp.training.quiet import quiet_native_output
 
 # --- augmentation -----------------------------------------------------------------------------
 # One random warp per image: rotation, scale, shear and shift (an affine map) plus a smooth elastic
@@ -221,33 +220,6 @@ def save_plots(history: dict, matrix: np.ndarray, stem: Path) -> list[str]:
     return [curves.name, conf.name]
 
 
-@contextlib.contextmanager
-def quiet_native_output():
-    """Hold back what C++ code writes to stdout/stderr (the TFLite converter prints ~30 lines of
-    "Saved artifact…", "Captures…" that mean nothing to a student); shown only if it fails."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = os.dup(1), os.dup(2)
-    with tempfile.TemporaryFile() as sink:
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        try:
-            yield
-        except BaseException:
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            sink.seek(0)
-            sys.stderr.write(sink.read().decode(errors="replace")[-4000:])
-            raise
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            os.close(saved[0])
-            os.close(saved[1])
-
-
 def to_tflite(model: tf.keras.Model) -> bytes:
     """The same weights as a LiteRT flatbuffer: what the web server runs (float32, no quantisation,
     so its answers match Keras's)."""
@@ -273,12 +245,21 @@ def save_model_atomic(model: tf.keras.Model, path: Path) -> None:
     os.replace(tmp, path)
 
 
+def predict_batches(model: tf.keras.Model, x: np.ndarray, batch: int = 1024) -> np.ndarray:
+    """(N, 28, 28) in [0, 1] -> (N, 10) probabilities. Direct calls rather than model.predict,
+    whose tf.data pipeline logs a C++ warning that means nothing to a student."""
+    x = x.reshape(-1, 28, 28, 1)
+    return np.concatenate([model(x[i:i + batch], training=False).numpy()
+                           for i in range(0, len(x), batch)] or [np.zeros((0, 10), np.float32)])
+
+
 def litert_agreement(tflite: Path, x: np.ndarray, keras_probs: np.ndarray) -> dict:
     """Run the converted model, through the server's own classifier, on every test image: the
     server must give Keras's answers."""
     from webapp.classifier import LiteRTClassifier
 
-    served = LiteRTClassifier(tflite)
+    with quiet_native_output():  # LiteRT's "Created TensorFlow Lite XNNPACK delegate" line
+        served = LiteRTClassifier(tflite)
     probs = np.stack([served.predict(img) for img in x])
     return {"images": len(x),
             "same_digit": round(float((probs.argmax(1) == keras_probs.argmax(1)).mean()), 6),
