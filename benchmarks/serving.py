@@ -47,6 +47,51 @@ def payloads(count: int = 40) -> list[bytes]:
     return out
 
 
+def canvas_payloads(count: int = 40) -> list[bytes]:
+    """What most API clients post: the whole 280x280 canvas, black ink on white, uncropped."""
+    import io
+
+    from PIL import Image
+
+    from webapp.training.drawings import load_drawings, place, render
+
+    out = []
+    for d in load_drawings(ROOT / "tests" / "data" / "real_sample.jsonl.gz")[::5][:count]:
+        drawing = render(place(d.strokes, 0.6, 0.5, 0.5), as_uploaded=False)
+        flat = Image.new("RGB", drawing.size, "white")
+        flat.paste((0, 0, 0), mask=drawing.getchannel("A"))
+        buf = io.BytesIO()
+        flat.save(buf, "PNG")
+        out.append(buf.getvalue())
+    return out
+
+
+def uploads(port: int, count: int) -> dict:
+    """Per kind of upload (the page's, a whole canvas): end-to-end p50 on a keep-alive connection
+    and with a new connection per request, and the server's own time (preprocess + inference)."""
+    result = {}
+    for kind, bodies in (("page", payloads()), ("canvas", canvas_payloads())):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        keep, fresh, server_ms = [], [], []
+        for i in range(count):
+            body = bodies[i % len(bodies)]
+            t = time.perf_counter()
+            status, data = request(port, body, conn)
+            keep.append((time.perf_counter() - t) * 1e3)
+            timing = json.loads(data)["timing_ms"]
+            server_ms.append(timing["preprocess"] + timing["inference"])
+            t = time.perf_counter()
+            status2, _ = request(port, body)
+            fresh.append((time.perf_counter() - t) * 1e3)
+            assert status == 200 and status2 == 200
+        result[kind] = {"bytes_median": int(np.median([len(b) for b in bodies])),
+                        "keepalive_p50_ms": round(float(np.median(keep)), 3),
+                        "new_connection_p50_ms": round(float(np.median(fresh)), 3),
+                        "server_p50_ms": round(float(np.median(server_ms)), 3),
+                        "server_p99_ms": round(float(np.percentile(server_ms, 99)), 3)}
+    return result
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -67,7 +112,7 @@ class Server:
             env["DIGITPAD_THREADS"] = str(threads)
         self.started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"),
+            [sys.executable, "-m", "gunicorn", "-c", "python:webapp.gunicorn_conf",
              "webapp:create_app()"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True)
@@ -178,6 +223,7 @@ def measure(backend: str, bodies: list[bytes], args: argparse.Namespace, concurr
         single(server.port, bodies, 20)  # warm-up
         result = {"backend": backend, "first_answer_s": round(first, 2),
                   "single": single(server.port, bodies, single_count),
+                  "uploads": uploads(server.port, max(20, single_count // 2)),
                   "concurrent": [load(server.port, bodies, c, args.seconds, args.max_requests)
                                  for c in concurrency]}
         result["worker_rss_mb"] = [round(r, 1) for r in server.worker_rss_mb()]
@@ -225,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"{c['p95_ms']:>9.2f}{c['p99_ms']:>9.2f}{c['throughput_rps']:>9.0f}"
                   f"{c['errors']:>8}")
     print(f"single-client p50 speed-up over model.predict: {speedup:.0f}x")
+    for kind, u in ours["uploads"].items():
+        print(f"upload '{kind}' ({u['bytes_median']} bytes): server {u['server_p50_ms']} ms "
+              f"(p99 {u['server_p99_ms']}), end to end {u['keepalive_p50_ms']} ms keep-alive, "
+              f"{u['new_connection_p50_ms']} ms new connection")
     print(f"worker RSS MB: digitpad {ours['worker_rss_mb']}, baseline {baseline['worker_rss_mb']}")
     print(f"start to first answer: digitpad {ours['first_answer_s']} s, "
           f"baseline {baseline['first_answer_s']} s")
