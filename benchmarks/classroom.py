@@ -129,21 +129,26 @@ def student(port: int, code: str, k: int, pool, seconds: float, every: float, st
     i = 0
     while time.monotonic() < start + seconds:
         label, png = pool[(k * 7 + i) % len(pool)]
+        # As the page does: an id per drawing, and one retry after a network failure (a worker
+        # killed mid-request); the server stores a retried drawing once.
         body, ctype = multipart(png, {"label": label, "student": f"student{k}",
-                                      "nickname": f"S{k}"})
+                                      "nickname": f"S{k}", "submission": f"k{k}-{i}"})
         sent = time.monotonic()
-        try:
-            conn.request("POST", f"/api/sessions/{code}/drawings", body=body,
-                         headers={"Content-Type": ctype})
-            resp = conn.getresponse()
-            data = resp.read()
-            done = time.monotonic()
-            out.append((resp.status, json.loads(data).get("id") if resp.status == 201 else None,
-                        sent, done))
-        except (OSError, http.client.HTTPException, ValueError):
-            out.append((0, None, sent, time.monotonic()))
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        for attempt in range(2):
+            try:
+                conn.request("POST", f"/api/sessions/{code}/drawings", body=body,
+                             headers={"Content-Type": ctype})
+                resp = conn.getresponse()
+                data = resp.read()
+                ok = resp.status in (200, 201)
+                out.append((201 if ok else resp.status, json.loads(data).get("id") if ok else None,
+                            sent, time.monotonic(), attempt))
+                break
+            except (OSError, http.client.HTTPException, ValueError):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                if attempt == 1:
+                    out.append((0, None, sent, time.monotonic(), attempt))
         i += 1
         time.sleep(max(0.0, sent + every - time.monotonic()))
 
@@ -172,13 +177,20 @@ def phase(server: Server, students: int, seconds: float, every: float, kill_afte
     time.sleep(1.5)  # the wall's last poll
     wall.stop_at = 0
     acked = {r[1]: r[3] for r in results if r[0] == 201}
-    status, body = server.call("GET", f"/api/sessions/{code}/drawings", headers=AUTH)
-    stored = {d["id"] for d in json.loads(body)["drawings"]}
+    stored: set[int] = set()
+    while True:  # a page of at most 1,000 at a time
+        status, body = server.call("GET", f"/api/sessions/{code}/drawings?after={max(stored, default=0)}",
+                                   headers=AUTH)
+        page = {d["id"] for d in json.loads(body)["drawings"]}
+        if not page:
+            break
+        stored |= page
     latency = np.array([(r[3] - r[2]) * 1e3 for r in results if r[0] == 201])
     delays = np.array([(wall.arrived[i] - t) * 1e3 for i, t in acked.items() if i in wall.arrived])
     pct = lambda a, q: round(float(np.percentile(a, q)), 1) if a.size else None  # noqa: E731
     return {
         "students": students, "seconds": seconds, "every_s": every, "requests": len(results),
+        "retried": sum(r[4] for r in results),
         "created_201": len(acked), "errors": sum(r[0] != 201 for r in results),
         "error_statuses": sorted({r[0] for r in results if r[0] != 201}),
         "rows_stored": len(stored), "every_acknowledged_stored": set(acked) <= stored,
@@ -212,13 +224,13 @@ def main(argv: list[str] | None = None) -> int:
         kill_seconds = max(4.0, min(args.seconds, 20.0))
         killed = phase(server, args.students, kill_seconds, args.every, kill_seconds / 3)
         print(f"with worker {killed['killed_worker']} SIGKILLed: {killed['created_201']} acknowledged,"
-              f" all stored: {killed['every_acknowledged_stored']}, {killed['errors']} failed "
-              f"(in flight on the killed worker: {killed['error_statuses']})")
+              f" all stored: {killed['every_acknowledged_stored']}, {killed['errors']} failed, "
+              f"{killed['retried']} retried (on the killed worker's connections)")
     finally:
         server.stop()
     ok = (steady["errors"] == 0 and steady["rows_stored"] == steady["created_201"]
           and steady["every_acknowledged_stored"] and killed["every_acknowledged_stored"]
-          and killed["errors"] <= args.students)
+          and killed["errors"] == 0)
     if args.json:
         Path(args.json).write_text(json.dumps({
             "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

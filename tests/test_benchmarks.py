@@ -61,3 +61,16 @@ def test_naive_resize_is_what_demos_do():
     x = real_drawings.naive(png_bytes(whole_pad))
     assert x.shape == (28, 28) and x[14:, 14:].sum() == 0  # the small digit stays in its corner
     assert x.max() > 0.5  # but it is there
+
+
+@pytest.mark.slow
+def test_classroom_benchmark_smoke(tmp_path):
+    from benchmarks import classroom
+
+    out = tmp_path / "classroom.json"
+    assert classroom.main(["--smoke", "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    steady = result["steady"]
+    assert steady["errors"] == 0 and steady["created_201"] == steady["rows_stored"] > 0
+    assert steady["wall_seen"] == steady["created_201"]  # the wall got every drawing
+    assert result["sigkill"]["every_acknowledged_stored"]

@@ -252,9 +252,9 @@ def test_qr_code_is_an_svg_of_the_join_url(cc):
 def test_schema_is_migrated_by_the_app(db):
     app = make_app(db)
     engine = app.extensions["digitpad.db"]
-    assert store.schema_version(engine) == "0001"
+    assert store.schema_version(engine) == "0002"
     make_app(db)  # a second start (another worker, a restart) migrates nothing twice
-    assert store.schema_version(engine) == "0001"
+    assert store.schema_version(engine) == "0002"
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -267,3 +267,45 @@ def test_old_sessions_are_purged_at_start(db, digits):
     submit(cc, code, digits[1], 1)
     make_app(db, RETENTION_DAYS=-1)  # everything is older than "tomorrow"
     assert store.count_drawings(app.extensions["digitpad.db"]) == 0
+
+
+def test_an_older_schema_is_upgraded_with_its_drawings(db):
+    """A database made by the first version of the classroom (0001) is upgraded at start to the
+    newest schema, and its drawings are all still there."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    engine = store.connect(db)
+    cfg = Config()
+    cfg.set_main_option("script_location", "webapp/migrations")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+    now = dt.datetime.now(dt.timezone.utc)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO class_sessions (code, created_at) VALUES ('AB23', :t)"),
+                     {"t": now})
+        conn.execute(sa.text(
+            "INSERT INTO drawings (session_id, student, nickname, label, source, png, input, digit,"
+            " confidence, probabilities, model, model_version, created_at) VALUES ((SELECT id FROM"
+            " class_sessions), 's', 'n', 3, 'prompted', :png, :x, 3, 0.9, :p, 'cnn', 'v', :t)"),
+            {"png": b"png", "x": bytes(784), "p": json.dumps([0.1] * 10), "t": now})
+    engine.dispose()
+    app = make_app(db)
+    assert store.schema_version(app.extensions["digitpad.db"]) == "0002"
+    rows = app.test_client().get("/api/sessions/AB23/drawings", headers=AUTH).get_json()
+    assert [r["label"] for r in rows["drawings"]] == [3]
+
+
+def test_a_retried_submission_is_stored_once(cc, digits):
+    code = new_session(cc)
+    first = submit(cc, code, digits[8], 8, submission="abc-123")
+    again = submit(cc, code, digits[8], 8, submission="abc-123")
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.get_json()["id"] == first.get_json()["id"] and again.get_json()["duplicate"]
+    other = submit(cc, code, digits[8], 8, submission="abc-124")
+    assert other.status_code == 201
+    assert cc.get(f"/api/sessions/{code}/stats").get_json()["drawings"] == 2

@@ -167,3 +167,39 @@ def test_an_unknown_code_is_explained(browser, class_server):
     expect(page.get_by_test_id("join-error")).not_to_be_empty()
     expect(page.get_by_test_id("drawing-area")).to_be_hidden()
     page.close()
+
+
+def test_a_lost_answer_is_retried_and_stored_once(browser, class_server, real_sample):
+    """The server stores the drawing but its answer never reaches the phone (a worker killed, a
+    Wi-Fi hiccup): the page sends it again with the same submission id, and the class has it once."""
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(f"{class_server}/api/sessions", method="POST",
+                                 headers={"Authorization": f"Bearer {TOKEN}"})
+    code = json.load(urllib.request.urlopen(req))["code"]
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    lost = []
+
+    def lose_the_first_answer(route):
+        if not lost:
+            route.fetch()  # the server gets it and stores it...
+            lost.append(1)
+            route.abort()  # ...but the answer is lost on the way back
+        else:
+            route.continue_()
+
+    page.route("**/drawings", lose_the_first_answer)
+    page.goto(f"{class_server}/join?code={code}")
+    page.wait_for_selector("html[data-ready=true]")
+    page.get_by_test_id("join").click()
+    expect(page.get_by_test_id("challenge")).to_be_visible()
+    digit = int(page.get_by_test_id("challenge").get_attribute("data-digit"))
+    touch_draw(page, place(next(d for d in real_sample if d.label == digit).strokes, 0.6, 0.5, 0.5))
+    page.get_by_test_id("submit").click()
+    expect(page.get_by_test_id("sent-count")).not_to_be_empty(timeout=10_000)
+    req = urllib.request.Request(f"{class_server}/api/sessions/{code}/drawings",
+                                 headers={"Authorization": f"Bearer {TOKEN}"})
+    assert len(json.load(urllib.request.urlopen(req))["drawings"]) == 1
+    ctx.close()

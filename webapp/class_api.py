@@ -133,20 +133,23 @@ def submit_drawing(code: str):
            "source": sub.source, "png": data, "input": answer.input_uint8().tobytes(),
            "digit": answer.digit, "confidence": answer.confidence,
            "probabilities": [round(float(p), 6) for p in answer.probabilities],
-           "model": name, "model_version": registry.version(name)}
+           "model": name, "model_version": registry.version(name), "submission": sub.submission}
     cfg = current_app.config
-    new_id = store.add_drawing(engine(), s["id"], row, cfg["MAX_DRAWINGS_PER_STUDENT"],
-                               cfg["MAX_DRAWINGS_PER_SESSION"])
+    new_id, created = store.add_drawing(engine(), s["id"], row, cfg["MAX_DRAWINGS_PER_STUDENT"],
+                                        cfg["MAX_DRAWINGS_PER_SESSION"])
     if new_id is None:
         raise RequestError(429, "quota_reached",
                            "This class (or this student) has reached its number of drawings.")
     body = answer.as_json(name)
-    body.update(id=new_id, label=sub.label, source=sub.source, correct=answer.digit == sub.label)
-    return json_response(body, 201)
+    body.update(id=new_id, label=sub.label, source=sub.source, correct=answer.digit == sub.label,
+                duplicate=not created)
+    # A retried submission already stored: 200 with the same id, never a second row.
+    return json_response(body, 201 if created else 200)
 
 
 @bp.get("/api/sessions/<code>/drawings")
 def list_drawings(code: str):
+    """At most 1,000 a page, oldest first: `?after=<last id>` for the next page."""
     require_presenter()
     s = session_or_404(code)
     after = request.args.get("after", "0")

@@ -51,6 +51,7 @@ class Submission:
     source: str
     nickname: str
     student: str
+    submission: str | None = None  # the client's id for this drawing: a retry is stored once
 
 
 def parse_submission(fields: dict, fallback_student: str) -> Submission:
@@ -65,7 +66,10 @@ def parse_submission(fields: dict, fallback_student: str) -> Submission:
     student = fields.get("student") or fallback_student
     if not isinstance(student, str) or not STUDENT.match(student):
         raise Invalid("student must be 1-64 letters, digits, '_' or '-'")
-    return Submission(label, source, clean_nickname(fields.get("nickname")), student)
+    submission = fields.get("submission") or None
+    if submission is not None and (not isinstance(submission, str) or not STUDENT.match(submission)):
+        raise Invalid("submission must be 1-64 letters, digits, '_' or '-'")
+    return Submission(label, source, clean_nickname(fields.get("nickname")), student, submission)
 
 
 def presenter_ok(authorization: str | None, token: str | None) -> bool:

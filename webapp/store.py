@@ -43,8 +43,12 @@ drawings = sa.Table(
     sa.Column("model", sa.String(64), nullable=False),
     sa.Column("model_version", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # A client-made id (migration 0002): the same submission sent twice is stored once.
+    sa.Column("submission", sa.String(64), nullable=True),
 )
 sa.Index("ix_drawings_session_id_id", drawings.c.session_id, drawings.c.id)
+sa.Index("ux_drawings_submission", drawings.c.session_id, drawings.c.student,
+         drawings.c.submission, unique=True)
 sa.Index("ix_drawings_session_student", drawings.c.session_id, drawings.c.student)
 
 
@@ -158,21 +162,29 @@ SUMMARY = [drawings.c.id, drawings.c.student, drawings.c.nickname, drawings.c.la
 
 
 def add_drawing(engine: Engine, session_id: int, row: dict[str, Any],
-                max_per_student: int, max_per_session: int) -> int | None:
-    """Store one drawing, committed before this returns. None when a cap is reached (checked in
-    the same transaction, so two workers cannot both slip past it)."""
+                max_per_student: int, max_per_session: int) -> tuple[int | None, bool]:
+    """Store one drawing, committed before this returns: (its id, whether it is new). A drawing
+    whose `submission` id was stored before is not stored again (its first id comes back). The id
+    is None when a cap is reached (checked in the same transaction as the insert)."""
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # One writer per session at a time for the cap check; other sessions are not held up.
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": session_id})
+        if row.get("submission"):
+            before = conn.execute(sa.select(drawings.c.id).where(
+                drawings.c.session_id == session_id, drawings.c.student == row["student"],
+                drawings.c.submission == row["submission"])).scalar()
+            if before is not None:
+                return before, False
         mine = conn.execute(sa.select(sa.func.count()).where(
             drawings.c.session_id == session_id, drawings.c.student == row["student"])).scalar_one()
         total = conn.execute(sa.select(sa.func.count()).where(
             drawings.c.session_id == session_id)).scalar_one()
         if mine >= max_per_student or total >= max_per_session:
-            return None
-        return conn.execute(drawings.insert().values(session_id=session_id, created_at=now(), **row)
-                            .returning(drawings.c.id)).scalar_one()
+            return None, False
+        new_id = conn.execute(drawings.insert().values(session_id=session_id, created_at=now(),
+                                                       **row).returning(drawings.c.id)).scalar_one()
+        return new_id, True
 
 
 def list_drawings(engine: Engine, session_id: int, after: int = 0, limit: int = 1000,

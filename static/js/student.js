@@ -30,10 +30,17 @@ function store(key, value) {
   }
 }
 
+function newId() {
+  // randomUUID needs a secure context (https or localhost); a phone on http://192.168.x.y is not.
+  if (crypto.randomUUID && window.isSecureContext) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 // An anonymous id, kept on this device only: it groups a student's drawings, nothing more.
 let student = stored("digitpad.student");
 if (!student) {
-  student = (crypto.randomUUID?.() ?? String(Math.random()).slice(2)).replace(/[^A-Za-z0-9-]/g, "");
+  student = newId();
   store("digitpad.student", student);
 }
 
@@ -129,14 +136,16 @@ async function send(label, source) {
   data.append("label", String(label));
   data.append("source", source);
   data.append("student", student);
+  // An id for this drawing: if the network fails after the server stored it, the retry below
+  // finds it stored and nothing is stored twice.
+  data.append("submission", newId());
   if (state.nickname) data.append("nickname", state.nickname);
   const submit = $("[data-testid=submit]");
   submit.disabled = true;
   try {
     const { response, answer } = await askServer(
-      `/api/sessions/${encodeURIComponent(state.code)}/drawings`, { method: "POST", body: data },
-      { retries: 0 }); // not idempotent: a retry could store the drawing twice
-    if (response.status === 201) {
+      `/api/sessions/${encodeURIComponent(state.code)}/drawings`, { method: "POST", body: data });
+    if (response.status === 201 || response.status === 200) {
       state.sent += 1;
       $("[data-testid=sent-count]").textContent = t("sentCount", { n: state.sent });
       if (answer.correct) setFeedback("resultRight", { d: answer.digit }, "right");
