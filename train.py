@@ -60,6 +60,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--data", default=None,
                    help="MNIST .npz (uint8 x_train, y_train, x_test, y_test); default: find it")
     p.add_argument("--tensorboard", default=None, metavar="DIR", help="write TensorBoard logs")
+    p.add_argument("--finetune", default=None, metavar="FROM.keras",
+                   help="continue training this model on --extra-data, with a replay of MNIST and "
+                        "pen-drawn digits (webapp/training/finetune.py explains the recipe)")
+    p.add_argument("--extra-data", nargs="+", default=None, metavar="FILE",
+                   help="with --finetune: classroom exports (.jsonl, .npz) or UniPen strokes "
+                        "(.jsonl.gz), split by student for an honest before/after")
     args = p.parse_args(argv)
     if args.out == DEFAULT_OUT:
         args.out = str(ROOT / DEFAULT_OUT.format(arch=args.arch))
@@ -81,6 +87,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             p.error("--tensorboard needs the tensorboard package: pip install -e '.[train]'")
     if args.epochs < 1 or args.batch_size < 1 or (args.limit is not None and args.limit < 1):
         p.error("--epochs, --batch-size and --limit must be at least 1")
+    if bool(args.finetune) != bool(args.extra_data):
+        p.error("--finetune FROM.keras and --extra-data FILE ... go together")
+    for f in [args.finetune, *(args.extra_data or [])]:
+        if f and not Path(f).is_file():
+            p.error(f"{f}: no such file")
     if args.real != "none" and not Path(args.real).is_file():
         p.error(f"--real {args.real}: no such file ('none' to train on MNIST only)")
     return args
@@ -89,6 +100,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     command = shlex.join([Path(sys.argv[0]).name, *(sys.argv[1:] if argv is None else argv)])
+    if args.finetune:
+        return finetune(args)
 
     from webapp.training.quiet import quiet_native_output
 
@@ -213,6 +226,23 @@ def main(argv: list[str] | None = None) -> int:
     training.write_json(stem.with_suffix(".json"), card)
     print(f"Saved {out}, {tflite.name}, {stem.name}.json and {', '.join(plots)} "
           f"({train_seconds:.0f} s training, {card['seconds_per_epoch']} s/epoch)")
+    return 0
+
+
+def finetune(args: argparse.Namespace) -> int:
+    """--finetune: the class's drawings, mixed with a replay, split by student for the figures."""
+    from webapp.training import finetune as ft
+
+    epochs = args.epochs if "--epochs" in sys.argv else ft.EPOCHS
+    rate = args.learning_rate or ft.LEARNING_RATE
+    try:
+        card = ft.run(Path(args.finetune), args.extra_data, Path(args.out), epochs=epochs,
+                      learning_rate=rate, seed=args.seed, data=args.data, force=args.force,
+                      emit=lambda e: e["event"] == "batch" or print(ft.describe(e), flush=True))
+    except ft.NotEnoughData as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"Saved {args.out} ({card['total_seconds']} s)")
     return 0
 
 

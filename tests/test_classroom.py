@@ -237,7 +237,13 @@ def test_the_wall_feed_streams_drawings_and_stats(db, digits):
     assert f"id: {first['id']}" in text and "event: drawing" in text and "event: stats" in text
     drawing = json.loads(text.split("event: drawing\ndata: ")[1].split("\n")[0])
     assert drawing["nickname"] == "<b>x</b>" and len(base64.b64decode(drawing["input"])) == 784
-    later = cc.get(f"/api/sessions/{code}/events?after={first['id']}", headers=AUTH)
+    # A mistake comes with its 28x28 too: the wall draws it (it once failed without one).
+    wrong = submit(cc, code, digits[1], 4).get_json()
+    text = cc.get(f"/api/sessions/{code}/events", headers=AUTH).get_data(as_text=True)
+    stats = json.loads(text.split("event: stats\ndata: ")[-1].split("\n")[0])
+    assert [m["id"] for m in stats["mistakes"]] == [wrong["id"]]
+    assert len(base64.b64decode(stats["mistakes"][0]["input"])) == 784
+    later = cc.get(f"/api/sessions/{code}/events?after={wrong['id']}", headers=AUTH)
     assert "event: drawing" not in later.get_data(as_text=True)
     cc.delete(f"/api/sessions/{code}", headers=AUTH)
 
@@ -252,9 +258,9 @@ def test_qr_code_is_an_svg_of_the_join_url(cc):
 def test_schema_is_migrated_by_the_app(db):
     app = make_app(db)
     engine = app.extensions["digitpad.db"]
-    assert store.schema_version(engine) == "0002"
+    assert store.schema_version(engine) == "0003"
     make_app(db)  # a second start (another worker, a restart) migrates nothing twice
-    assert store.schema_version(engine) == "0002"
+    assert store.schema_version(engine) == "0003"
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -295,7 +301,7 @@ def test_an_older_schema_is_upgraded_with_its_drawings(db):
             {"png": b"png", "x": bytes(784), "p": json.dumps([0.1] * 10), "t": now})
     engine.dispose()
     app = make_app(db)
-    assert store.schema_version(app.extensions["digitpad.db"]) == "0002"
+    assert store.schema_version(app.extensions["digitpad.db"]) == "0003"
     rows = app.test_client().get("/api/sessions/AB23/drawings", headers=AUTH).get_json()
     assert [r["label"] for r in rows["drawings"]] == [3]
 

@@ -203,3 +203,56 @@ def test_a_lost_answer_is_retried_and_stored_once(browser, class_server, real_sa
                                  headers={"Authorization": f"Bearer {TOKEN}"})
     assert len(json.load(urllib.request.urlopen(req))["drawings"]) == 1
     ctx.close()
+
+
+@pytest.mark.slow
+def test_the_presenter_teaches_the_network_and_sees_before_and_after(browser, tmp_path, real_sample):
+    import io
+    import shutil
+    from pathlib import Path
+
+    from tests.helpers import drawing_png
+
+    root = Path(__file__).resolve().parent.parent
+    models = tmp_path / "models"
+    models.mkdir()
+    for f in (root / "models").glob("cnn.*"):
+        shutil.copy(f, models / f.name)
+    app = create_app({"TESTING": True, "PRESENTER_TOKEN": TOKEN, "MODELS_DIR": str(models),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'class.sqlite3'}",
+                      "TEACH_DATA": str(root / "tests" / "data" / "mnist-slice.npz"),
+                      "SUBMIT_RATE": 1000.0, "EVENTS_POLL_SECONDS": 0.2})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"{url}/present#token={TOKEN}")
+        page.wait_for_selector("html[data-ready=true]")
+        page.get_by_test_id("start").click()
+        expect(page.get_by_test_id("code")).to_have_text(re.compile(r"^[A-Z2-9]{4}$"))
+        code = page.get_by_test_id("code").text_content()
+        # Too early: the page says why, and nothing starts.
+        page.get_by_test_id("teach").click()
+        expect(page.get_by_test_id("teach-status")).to_contain_text("30")
+        client = app.test_client()
+        for digit in range(10):
+            for k, d in enumerate([d for d in real_sample if d.label == digit][:6]):
+                client.post(f"/api/sessions/{code}/drawings", data={
+                    "image": (io.BytesIO(drawing_png(place(d.strokes, 0.6, 0.5, 0.5))), "d.png"),
+                    "label": str(digit), "student": f"s{k % 4}"}, content_type="multipart/form-data")
+        page.get_by_test_id("teach").click()
+        expect(page.get_by_test_id("teach-cancel")).to_be_visible()
+        expect(page.get_by_test_id("teach-result")).to_be_visible(timeout=180_000)
+        rows = page.get_by_test_id("before-after").locator("tbody tr")
+        expect(rows).to_have_count(4)
+        expect(rows.first).to_contain_text("%")
+        expect(page.get_by_test_id("teach-curve")).to_be_visible()
+        page.get_by_test_id("use-model").click()
+        expect(page.get_by_test_id("session-model")).to_contain_text(f"class-{code.lower()}")
+        assert client.get(f"/api/sessions/{code}").get_json()["model"] == f"class-{code.lower()}"
+        page.get_by_test_id("lang").click()  # the result follows the language
+        expect(page.get_by_test_id("before-after")).to_contain_text("전")
+        page.close()
+    finally:
+        server.shutdown()

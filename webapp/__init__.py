@@ -41,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_DRAWINGS_PER_SESSION=50_000,
         EVENTS_POLL_SECONDS=0.5,
         EVENTS_MAX_SECONDS=300,  # the wall's stream ends now and then; the page reconnects
+        TEACH_DATA=None,  # MNIST for fine-tuning's replay (.npz); default: train.py's search
         # Static files are revalidated on every load (ETag, 304 when unchanged): an edit made during
         # a workshop reaches the students at once, and an unchanged file costs no download.
         SEND_FILE_MAX_AGE_DEFAULT=0,
@@ -74,6 +75,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if purged:
         app.logger.info("digitpad: deleted %d class sessions older than %s days", purged,
                         app.config["RETENTION_DAYS"])
+    from webapp import teach
+
+    stuck = teach.reconcile(engine)  # training jobs left "running" by a server that stopped
+    if stuck:
+        app.logger.info("digitpad: %d training job(s) ended by a restart marked failed", stuck)
     # No connection may cross gunicorn's fork: each worker opens its own on first use.
     engine.dispose()
     app.extensions["digitpad.db"] = engine

@@ -10,11 +10,12 @@ import io
 import json
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
-from webapp import classroom, store
+from webapp import classroom, store, teach
 from webapp.api import classify_upload, json_response, model_named, read_upload
 from webapp.security import RequestError
 
@@ -51,8 +52,17 @@ def limited(key: str, which: str = "digitpad.limiter") -> None:
                            headers={"Retry-After": "1"})
 
 
+def session_model(s: dict) -> str:
+    """The model this class's pads use: the presenter's choice, else the server's default (also
+    when the chosen one has been deleted since)."""
+    chosen = s.get("model")
+    if chosen and chosen in current_app.extensions["digitpad.registry"].names():
+        return chosen
+    return current_app.config["DEFAULT_MODEL"]
+
+
 def public_session(s: dict) -> dict:
-    return {"code": s["code"], "open": s["closed_at"] is None,
+    return {"code": s["code"], "open": s["closed_at"] is None, "model": session_model(s),
             "created_at": s["created_at"].isoformat(),
             "join_url": join_url(s["code"])}
 
@@ -126,7 +136,7 @@ def submit_drawing(code: str):
         raise RequestError(400, "invalid_request", str(exc)) from None
     limited(f"ip:{client}", "digitpad.address_limiter")
     limited(f"student:{s['id']}:{sub.student}")
-    name = current_app.config["DEFAULT_MODEL"]
+    name = session_model(s)
     answer = classify_upload(data, model_named(name))
     registry = current_app.extensions["digitpad.registry"]
     row = {"student": sub.student, "nickname": sub.nickname, "label": sub.label,
@@ -291,3 +301,117 @@ def join_url(code: str) -> str:
         if addresses:
             host = f"{addresses[0]}:{port}" if port else addresses[0]
     return f"{request.scheme}://{host}/join?code={code}"
+
+
+# --- teaching the network with the class's drawings ----------------------------------------------
+def teach_error(exc: teach.CannotTeach) -> RequestError:
+    return RequestError(exc.status, exc.code, str(exc))
+
+
+def job_json(job: dict) -> dict:
+    """A job's state for the page; when it is done, the new model's before/after."""
+    out = dict(job)
+    if job["status"] == "done":
+        card = current_app.extensions["digitpad.registry"].card(job["model"])
+        out["result"] = {k: card.get(k) for k in (
+            "before", "after", "fixed", "broken", "extra_data", "training_seconds",
+            "total_seconds", "recipe")}
+    return out
+
+
+def job_or_404(job_id: int) -> dict:
+    try:
+        return teach.status(engine(), job_id)
+    except KeyError:
+        raise RequestError(404, "unknown_job", "No such training job.") from None
+
+
+@bp.post("/api/sessions/<code>/teach")
+def start_teaching(code: str):
+    require_presenter()
+    s = session_or_404(code)
+    cfg = current_app.config
+    try:
+        job = teach.start(engine(), s, Path(cfg["MODELS_DIR"]), Path(current_app.instance_path),
+                          cfg["DEFAULT_MODEL"], cfg.get("TEACH_DATA"))
+    except teach.CannotTeach as exc:
+        raise teach_error(exc) from None
+    return json_response(job_json(job), 202)
+
+
+@bp.get("/api/sessions/<code>/jobs")
+def list_jobs(code: str):
+    require_presenter()
+    s = session_or_404(code)
+    return json_response({"jobs": [job_json(teach.status(engine(), j["id"]))
+                                   for j in store.session_jobs(engine(), s["id"])]})
+
+
+@bp.get("/api/jobs/<int:job_id>")
+def show_job(job_id: int):
+    require_presenter()
+    return json_response(job_json(job_or_404(job_id)))
+
+
+@bp.post("/api/jobs/<int:job_id>/cancel")
+def cancel_job(job_id: int):
+    require_presenter()
+    job_or_404(job_id)
+    return json_response(job_json(teach.cancel(engine(), job_id)))
+
+
+@bp.get("/api/jobs/<int:job_id>/events")
+def job_events(job_id: int):
+    """The training's progress as server-sent events, until it ends."""
+    require_presenter()
+    job_or_404(job_id)
+    db = engine()
+    cfg = current_app.config
+
+    def stream() -> Iterator[str]:
+        sent = 0
+        started = time.monotonic()
+        while time.monotonic() - started < cfg["EVENTS_MAX_SECONDS"]:
+            job = teach.status(db, job_id)
+            for event in job["events"][sent:]:
+                yield sse("progress", event)
+            sent = len(job["events"])
+            if job["status"] != "running":
+                yield sse("end", {k: v for k, v in job.items() if k != "events"})
+                return
+            time.sleep(cfg["EVENTS_POLL_SECONDS"])
+
+    return Response(stream_with_context(stream()), mimetype="text/event-stream",
+                    headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+@bp.put("/api/sessions/<code>/model")
+def choose_model(code: str):
+    """Switch a class's pads to another model (a fine-tuned one, or null for the default): every
+    worker reads it with the session on the next request, no restart."""
+    require_presenter()
+    s = session_or_404(code)
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not (body.get("model") is None or isinstance(body["model"], str)):
+        raise RequestError(400, "invalid_request", 'Send {"model": "class-ab12"} or {"model": null}.')
+    name = body.get("model")
+    if name is not None:
+        model_named(name)  # 404 for an unknown model, before anything changes
+    store.set_session_model(engine(), s["id"], name)
+    return json_response(public_session(store.find_session(engine(), s["code"])))
+
+
+@bp.delete("/api/models/<name>")
+def delete_model(name: str):
+    require_presenter()
+    registry = current_app.extensions["digitpad.registry"]
+    if name not in registry.names():
+        raise RequestError(404, "unknown_model", f"No model named {name[:80]!r}.")
+    if name == current_app.config["DEFAULT_MODEL"]:
+        raise RequestError(403, "protected_model", "The default model cannot be deleted.")
+    try:
+        teach.delete_model(Path(current_app.config["MODELS_DIR"]), name)
+    except teach.CannotTeach as exc:
+        raise teach_error(exc) from None
+    store.forget_model(engine(), name)
+    return json_response({"deleted": name})

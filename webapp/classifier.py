@@ -179,15 +179,33 @@ class Registry:
 
     def get(self, name: str) -> Classifier:
         loaded = self._loaded.get(name)
-        if loaded is not None:  # the common case, without touching the disk
+        if loaded is not None and self._current(name, loaded):
             return loaded
         # Only names that exist on disk: a hostile name ("../x") never reaches the filesystem.
         if not NAME.match(name) or name not in self.names():
+            self._loaded.pop(name, None)  # deleted meanwhile (a fine-tuned model)
             raise UnknownModel(name)
         with self._lock:
-            if name not in self._loaded:
-                self._loaded[name] = load(self.models_dir, name, self.backend)
-            return self._loaded[name]
+            loaded = self._loaded.get(name)
+            if loaded is None or not self._current(name, loaded):
+                loaded = load(self.models_dir, name, self.backend)
+                loaded.stamp = self._stamp(name)  # type: ignore[attr-defined]
+                self._loaded[name] = loaded
+            return loaded
+
+    def _stamp(self, name: str) -> tuple[int, int] | None:
+        """The model file's identity: a fine-tuned model written again under the same name (the
+        class taught twice) is loaded again by every worker; a deleted one is forgotten."""
+        for suffix in (".tflite", ".keras"):
+            try:
+                st = (self.models_dir / f"{name}{suffix}").stat()
+            except OSError:
+                continue
+            return st.st_mtime_ns, st.st_ino
+        return None
+
+    def _current(self, name: str, loaded: Classifier) -> bool:
+        return getattr(loaded, "stamp", None) == self._stamp(name)
 
     def version(self, name: str) -> str:
         """Which weights answered: the start of the .tflite's sha256 from the model card."""

@@ -24,7 +24,26 @@ sessions = sa.Table(
     sa.Column("code", sa.String(8), nullable=False, unique=True),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+    # The model this class's pads use (migration 0003); None: the server's default.
+    sa.Column("model", sa.String(64), nullable=True),
 )
+
+jobs = sa.Table(
+    "finetune_jobs", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("class_sessions.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # running | done | failed | cancelled
+    sa.Column("model", sa.String(64), nullable=False),
+    sa.Column("base_model", sa.String(64), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=True),
+    sa.Column("folder", sa.String(512), nullable=False),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+)
+sa.Index("ux_finetune_jobs_one_running", jobs.c.status, unique=True,
+         sqlite_where=sa.text("status = 'running'"), postgresql_where=sa.text("status = 'running'"))
 
 drawings = sa.Table(
     "drawings", metadata,
@@ -127,9 +146,21 @@ def close_session(engine: Engine, session_id: int) -> None:
                      .values(closed_at=now()))
 
 
+def set_session_model(engine: Engine, session_id: int, model: str | None) -> None:
+    with engine.begin() as conn:
+        conn.execute(sessions.update().where(sessions.c.id == session_id).values(model=model))
+
+
+def forget_model(engine: Engine, model: str) -> None:
+    """Classes that used a deleted model go back to the server's default."""
+    with engine.begin() as conn:
+        conn.execute(sessions.update().where(sessions.c.model == model).values(model=None))
+
+
 def delete_session(engine: Engine, session_id: int) -> int:
     """The session and every drawing in it; returns how many drawings went."""
     with engine.begin() as conn:
+        conn.execute(jobs.delete().where(jobs.c.session_id == session_id))
         gone = conn.execute(drawings.delete().where(drawings.c.session_id == session_id)).rowcount
         conn.execute(sessions.delete().where(sessions.c.id == session_id))
     return gone
@@ -150,6 +181,7 @@ def purge_older_than(engine: Engine, days: float) -> int:
     with engine.begin() as conn:
         old = conn.execute(sa.select(sessions.c.id).where(sessions.c.created_at < cutoff)).scalars().all()
         if old:
+            conn.execute(jobs.delete().where(jobs.c.session_id.in_(old)))
             conn.execute(drawings.delete().where(drawings.c.session_id.in_(old)))
             conn.execute(sessions.delete().where(sessions.c.id.in_(old)))
     return len(old)
@@ -234,8 +266,8 @@ def counts(engine: Engine, session_id: int) -> dict:
 
 
 def confident_mistakes(engine: Engine, session_id: int, limit: int = 6) -> list[dict]:
-    query = (sa.select(*SUMMARY).where(drawings.c.session_id == session_id,
-                                       drawings.c.digit != drawings.c.label)
+    query = (sa.select(*SUMMARY, drawings.c.input).where(drawings.c.session_id == session_id,
+                                                         drawings.c.digit != drawings.c.label)
              .order_by(drawings.c.confidence.desc()).limit(limit))
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
@@ -247,3 +279,48 @@ def count_drawings(engine: Engine, session_id: int | None = None) -> int:
         query = query.where(drawings.c.session_id == session_id)
     with engine.connect() as conn:
         return int(conn.execute(query).scalar_one())
+
+
+# --- fine-tuning jobs -------------------------------------------------------------------------
+def start_job(engine: Engine, session_id: int, model: str, base_model: str, folder: str
+              ) -> int | None:
+    """A new running job, or None while another one runs (one at a time: training takes the
+    machine's cores). A unique index on running jobs decides, whichever worker asks."""
+    try:
+        with engine.begin() as conn:
+            return conn.execute(jobs.insert().values(
+                session_id=session_id, status="running", model=model, base_model=base_model,
+                folder=folder, started_at=now()).returning(jobs.c.id)).scalar_one()
+    except sa.exc.IntegrityError:
+        return None
+
+
+def set_job(engine: Engine, job_id: int, **values: Any) -> None:
+    with engine.begin() as conn:
+        conn.execute(jobs.update().where(jobs.c.id == job_id).values(**values))
+
+
+def finish_job(engine: Engine, job_id: int, status: str, error: str | None = None) -> bool:
+    """Move a running job to its end state; False if it had already ended (another worker)."""
+    with engine.begin() as conn:
+        done = conn.execute(jobs.update().where(jobs.c.id == job_id, jobs.c.status == "running")
+                            .values(status=status, error=error, finished_at=now()))
+    return done.rowcount == 1
+
+
+def get_job(engine: Engine, job_id: int) -> dict | None:
+    with engine.connect() as conn:
+        row = conn.execute(jobs.select().where(jobs.c.id == job_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def running_jobs(engine: Engine) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(jobs.select().where(jobs.c.status == "running"))
+                .mappings()]
+
+
+def session_jobs(engine: Engine, session_id: int) -> list[dict]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(jobs.select().where(jobs.c.session_id == session_id)
+                                              .order_by(jobs.c.id.desc())).mappings()]

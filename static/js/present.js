@@ -129,6 +129,7 @@ async function listen() {
   const mine = new AbortController();
   stream = mine;
   const live = $("[data-testid=live]");
+  let reader = null;
   while (!mine.signal.aborted && code) {
     try {
       const response = await api(`/api/sessions/${code}/events?after=${lastId}`, { signal: mine.signal });
@@ -136,7 +137,7 @@ async function listen() {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       live.textContent = t("live");
       live.classList.remove("off");
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = "";
       for (;;) {
         const { value, done } = await reader.read();
@@ -150,6 +151,11 @@ async function listen() {
       }
     } catch (err) {
       if (mine.signal.aborted) return;
+      console.error("wall feed:", err);
+    } finally {
+      // Release the connection whatever happened: browsers allow six per server.
+      reader?.cancel().catch(() => {});
+      reader = null;
     }
     live.textContent = t("reconnecting");
     live.classList.add("off");
@@ -171,8 +177,180 @@ function handle(block) {
   else if (event === "deleted") endSession("sessionDeleted");
 }
 
+// --- teaching the network ------------------------------------------------------------------------
+let job = null; // the latest training job of this class
+let teachMessage = null; // [key, values]
+let jobStream = null;
+let sessionModel = null;
+
+function teachSay(key, values = {}) {
+  teachMessage = key ? [key, values] : null;
+  $("[data-testid=teach-status]").textContent = key ? t(key, values) : "";
+}
+
+function drawCurve(events) {
+  const canvas = $("[data-testid=teach-curve]");
+  const losses = events.filter((e) => e.event === "batch").map((e) => e.loss);
+  canvas.hidden = losses.length === 0;
+  if (!losses.length) return;
+  const ctx = canvas.getContext("2d");
+  const { width, height } = canvas;
+  ctx.clearRect(0, 0, width, height);
+  const top = Math.max(...losses, 1e-6);
+  ctx.strokeStyle = "#2563eb";
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  losses.forEach((loss, i) => {
+    const x = 8 + (i / Math.max(1, losses.length - 1)) * (width - 16);
+    const y = height - 8 - (loss / top) * (height - 16);
+    if (i === 0) ctx.moveTo(x, y);
+    else ctx.lineTo(x, y);
+  });
+  ctx.stroke();
+  // Epoch boundaries: where held-back accuracy was measured.
+  ctx.fillStyle = "#5b6474";
+  ctx.font = "12px system-ui";
+  ctx.fillText(`${t("teachCurve")} ${losses[0].toFixed(3)} → ${losses.at(-1).toFixed(3)}`, 12, 16);
+}
+
+function showJob(j) {
+  job = j;
+  const running = j.status === "running";
+  $("[data-testid=teach]").hidden = running;
+  $("[data-testid=teach-cancel]").hidden = !running;
+  const events = j.events || [];
+  drawCurve(events);
+  const start = events.find((e) => e.event === "start");
+  const epoch = [...events].reverse().find((e) => e.event === "epoch");
+  if (running) {
+    if (epoch) teachSay("teachRunning", { e: epoch.epoch, n: epoch.epochs });
+    else if (start) teachSay("teachPreparing", { d: start.drawings, s: start.students });
+    else teachSay("teachRunning", { e: 0, n: "…" });
+  } else if (j.status === "done") {
+    const done = events.find((e) => e.event === "done");
+    teachSay("teachDone", { t: done ? Math.round(done.seconds) : "?" });
+  } else if (j.status === "failed") {
+    teachSay("teachFailed", { m: j.error || "?" });
+  } else if (j.status === "cancelled") {
+    teachSay("teachCancelled");
+  }
+  $("[data-testid=teach-result]").hidden = j.status !== "done" || !j.result;
+  if (j.status === "done" && j.result) showResult(j.result);
+}
+
+function showResult(r) {
+  const rows = [["held_back", "teachHeldBack"], ["unseen_students", "teachUnseen"],
+                ["real_drawings", "teachReal"], ["mnist_test", "teachMnist"]];
+  $("[data-testid=before-after] tbody").replaceChildren(...rows.map(([key, label]) => {
+    const tr = document.createElement("tr");
+    const b = r.before[key];
+    const a = r.after[key];
+    const cells = [t(label), b, a].map((v, i) => {
+      const td = document.createElement(i ? "td" : "th");
+      td.textContent = i === 0 ? v : (v === null || Number.isNaN(v) ? "–" : `${(v * 100).toFixed(1)}%`);
+      return td;
+    });
+    if (a > b) cells[2].className = "up";
+    if (a < b) cells[2].className = "down";
+    tr.append(...cells);
+    tr.dataset.key = key;
+    return tr;
+  }));
+  for (const [sel, ids] of [["fixed", r.fixed], ["broken", r.broken]]) {
+    const box = $(`[data-testid=${sel}]`);
+    box.replaceChildren();
+    if (!ids.length) box.textContent = t("nothingChanged");
+    for (const id of ids.slice(0, 24)) {
+      api(`/api/sessions/${code}/drawings/${id}`).then((resp) => resp.ok && resp.json()).then((d) => {
+        if (d) box.append(wallItem(d));
+      });
+    }
+  }
+}
+
+async function followJob(id) {
+  jobStream?.abort();
+  const mine = new AbortController();
+  jobStream = mine;
+  const events = [];
+  let ended = false;
+  try {
+    const response = await api(`/api/jobs/${id}/events`, { signal: mine.signal });
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("");
+        if (!data) continue;
+        const payload = JSON.parse(data);
+        if (block.startsWith("event: progress")) {
+          events.push(payload);
+          showJob({ ...job, status: "running", events });
+        } else if (block.startsWith("event: end")) {
+          // The server says it is over: stop reading (a proxy may keep the connection open).
+          reader.cancel().catch(() => {});
+          ended = true;
+          break;
+        }
+      }
+      if (ended) break;
+    }
+  } catch (err) {
+    if (mine.signal.aborted) return;
+  }
+  const response = await api(`/api/jobs/${id}`);
+  if (response.ok) showJob(await response.json());
+}
+
+async function startTeaching() {
+  teachSay(null);
+  const response = await api(`/api/sessions/${code}/teach`, { method: "POST" });
+  const body = await response.json().catch(() => ({}));
+  if (response.status === 202) {
+    showJob(body);
+    followJob(body.id);
+  } else {
+    teachSay("teachNotReady", { m: body.message || `HTTP ${response.status}` });
+  }
+}
+
+async function useModel(name) {
+  const response = await api(`/api/sessions/${code}/model`, {
+    method: "PUT", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ model: name }),
+  });
+  if (response.ok) showSessionModel((await response.json()).model);
+}
+
+function showSessionModel(name) {
+  sessionModel = name;
+  $("[data-testid=session-model]").textContent = t("teachUsing", { m: name });
+}
+
+async function loadJobs() {
+  const response = await api(`/api/sessions/${code}/jobs`);
+  if (!response.ok) return;
+  const { jobs } = await response.json();
+  if (jobs.length) {
+    showJob(jobs[0]);
+    if (jobs[0].status === "running") followJob(jobs[0].id);
+  }
+}
+
 function showSession(session) {
   code = session.code;
+  $("[data-testid=teach-panel]").hidden = false;
+  showSessionModel(session.model);
+  job = null;
+  teachSay(null);
+  $("[data-testid=teach-result]").hidden = true;
+  loadJobs();
   sessionStorage.setItem("digitpad.session", code);
   $("[data-testid=session-panel]").hidden = false;
   $("[data-testid=start-card]").hidden = true;
@@ -191,6 +369,8 @@ function endSession(key) {
   sessionStorage.removeItem("digitpad.session");
   clearWall();
   $("[data-testid=session-panel]").hidden = true;
+  $("[data-testid=teach-panel]").hidden = true;
+  jobStream?.abort();
   $("[data-testid=live]").textContent = "";
   $("[data-testid=start-card]").hidden = false;
   say(null);
@@ -238,6 +418,9 @@ function applyLanguage(code_) {
     el.textContent = t(el.dataset.i18nKey, JSON.parse(el.dataset.i18nValues));
   }
   if (message) say(...message);
+  if (teachMessage) teachSay(...teachMessage);
+  if (job) showJob(job);
+  if (sessionModel) showSessionModel(sessionModel);
   const needed = $("[data-testid=token-needed]");
   if (!needed.hidden) needed.textContent = t(needed.dataset.key);
 }
@@ -258,6 +441,23 @@ $("[data-testid=delete]").addEventListener("click", async () => {
 $("[data-testid=close]").addEventListener("click", async () => {
   const response = await api(`/api/sessions/${code}/close`, { method: "POST" });
   if (response.ok) say("sessionClosed");
+});
+$("[data-testid=teach]").addEventListener("click", startTeaching);
+$("[data-testid=teach-cancel]").addEventListener("click", async () => {
+  if (!job) return;
+  const response = await api(`/api/jobs/${job.id}/cancel`, { method: "POST" });
+  if (response.ok) showJob(await response.json());
+});
+$("[data-testid=use-model]").addEventListener("click", () => job && useModel(job.model));
+$("[data-testid=use-default]").addEventListener("click", () => useModel(null));
+$("[data-testid=delete-model]").addEventListener("click", async () => {
+  if (!job || !confirm(t("teachDelete"))) return;
+  const response = await api(`/api/models/${job.model}`, { method: "DELETE" });
+  if (response.ok) {
+    $("[data-testid=teach-result]").hidden = true;
+    const info = await api(`/api/sessions/${code}`);
+    if (info.ok) showSessionModel((await info.json()).model);
+  }
 });
 $("[data-testid=export-jsonl]").addEventListener("click", () => download("jsonl"));
 $("[data-testid=export-npz]").addEventListener("click", () => download("npz"));

@@ -44,7 +44,8 @@ if (!student) {
   store("digitpad.student", student);
 }
 
-const state = { code: null, nickname: "", mode: "challenge", order: [], index: 0, round: 1, sent: 0 };
+const state = { code: null, nickname: "", mode: "challenge", order: [], index: 0, round: 1, sent: 0,
+                model: null };
 let version = 0;
 let timer = 0;
 let controller = null;
@@ -97,7 +98,9 @@ async function liveGuess(mine) {
   controller?.abort();
   controller = new AbortController();
   try {
-    const { response, answer } = await askServer(body.dataset.api, {
+    const url = state.model ? `${body.dataset.api}?model=${encodeURIComponent(state.model)}`
+      : body.dataset.api;
+    const { response, answer } = await askServer(url, {
       method: "POST", headers: { "Content-Type": "image/png" },
       body: await pad.toBlob(), signal: controller.signal,
     });
@@ -146,6 +149,7 @@ async function send(label, source) {
     const { response, answer } = await askServer(
       `/api/sessions/${encodeURIComponent(state.code)}/drawings`, { method: "POST", body: data });
     if (response.status === 201 || response.status === 200) {
+      state.model = answer.model; // the presenter may have switched the class to a taught model
       state.sent += 1;
       $("[data-testid=sent-count]").textContent = t("sentCount", { n: state.sent });
       if (answer.correct) setFeedback("resultRight", { d: answer.digit }, "right");
@@ -204,6 +208,7 @@ async function join(code, nickname) {
     return;
   }
   state.code = session.code;
+  state.model = session.model;
   state.nickname = nickname.trim().slice(0, 20);
   store("digitpad.nickname", state.nickname);
   const badge = $("[data-testid=class-code]");
@@ -255,4 +260,14 @@ function applyLanguage(code) {
 }
 $("[data-testid=lang]").addEventListener("click", () => applyLanguage(lang() === "ko" ? "en" : "ko"));
 applyLanguage(initialLanguage());
+// The class's model can change (the presenter taught the network): look now and then.
+setInterval(async () => {
+  if (!state.code) return;
+  try {
+    const r = await fetch(`/api/sessions/${encodeURIComponent(state.code)}`);
+    if (r.ok) state.model = (await r.json()).model;
+  } catch {
+    /* offline for a moment: the next look will tell */
+  }
+}, 20_000);
 document.documentElement.dataset.ready = "true";
