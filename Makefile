@@ -12,6 +12,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 help:
 	@echo "make run        set up and run the app on http://127.0.0.1:5000 (development)"
 	@echo "make camp       a class: serve to the room's network, print the URLs and a QR code"
+	@echo "                (also installs TensorFlow so the class can teach the network)"
 	@echo "make serve      set up and run the production server (gunicorn) on http://127.0.0.1:8000"
 	@echo "make test       set up (venv, chromium) and run every test"
 	@echo "make train      retrain the shipped model models/cnn.keras (~20 min on 2 CPU cores)"
@@ -47,7 +48,10 @@ run: $(VENV)/.app
 serve: $(VENV)/.app
 	$(VENV)/bin/digitpad serve
 
-camp: $(VENV)/.app
+# The presenter's laptop: the server, and TensorFlow + MNIST (cached) so the class can teach the
+# network. Run it once at home: the first time downloads ~1.6 GB; later starts are offline.
+camp: $(VENV)/.train
+	@$(PY) -c 'from webapp.training import datasets; datasets.load_mnist(log=print)'
 	$(VENV)/bin/digitpad camp
 
 lint: $(VENV)/.test
