@@ -37,7 +37,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--arch", default="cnn", choices=["cnn", "simple", "mlp"],
                    help="cnn: the shipped model; simple: keras.io's convnet; mlp: dense only")
     p.add_argument("--epochs", type=int, default=16, help="passes over the training data")
-    p.add_argument("--batch-size", type=int, default=128, help="images per gradient step")
+    p.add_argument("--batch-size", type=int, default=128,
+                   help="images per gradient step on one device; with several replicas the global "
+                        "batch is this times their number, and the learning rate is scaled alike")
     p.add_argument("--optimizer", default="adam", choices=["adam", "sgd"],
                    help="adam, or sgd with Nesterov momentum 0.9")
     p.add_argument("--learning-rate", type=float, default=None,
@@ -51,6 +53,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="renders of each real drawing per placement")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"],
                    help="auto: a GPU when TensorFlow sees one; cpu: hide GPUs; gpu: fail without one")
+    p.add_argument("--strategy", default="auto", choices=["auto", "default", "mirrored", "multiworker"],
+                   help="tf.distribute: default = one device; mirrored = MirroredStrategy over the "
+                        "local GPUs (or --devices); multiworker = MultiWorkerMirroredStrategy from "
+                        "TF_CONFIG; auto = mirrored when more than one GPU is visible")
+    p.add_argument("--devices", default=None,
+                   help="with --strategy mirrored: devices, e.g. /gpu:0,/gpu:1, or cpu:2 for two "
+                        "logical CPU devices (how the tests run it without GPUs)")
+    p.add_argument("--backup-dir", default=None,
+                   help="keras BackupAndRestore folder: a run (or a worker) killed and restarted "
+                        "with the same command resumes from its last epoch (default for multiworker: "
+                        "beside --out)")
     p.add_argument("--seed", type=int, default=1, help="same seed, same model")
     p.add_argument("--out", default=DEFAULT_OUT, help="NAME.keras; .tflite, .json and plots are "
                    "written beside it. In models/ the server offers it as NAME")
@@ -120,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"Device: {device} (--device {args.device})")
+    try:
+        dist = training.select_strategy(args.strategy, args.devices)
+    except training.DeviceUnavailable as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    strategy, replicas = dist.strategy, dist.strategy.num_replicas_in_sync
+    print(f"Strategy: {dist.description} ({replicas} replica{'s' * (replicas > 1)})")
     keras.utils.set_random_seed(args.seed)
     tf.config.experimental.enable_op_determinism()
 
@@ -145,25 +165,37 @@ def main(argv: list[str] | None = None) -> int:
         x_fit, y_fit = np.concatenate([x_fit, x_real]), np.concatenate([y_fit, y_real])
     print(f"Training on {len(x_fit)} images ({real_count} rendered real drawings), "
           f"validating on {len(x_val)}, testing on {len(x_test)}")
-    train_ds = training.pipeline(x_fit, y_fit, args.batch_size, augment_data=args.augment,
-                                 seed=args.seed)
-    val_ds = training.pipeline(x_val, y_val, 1024, augment_data=False, seed=0, shuffle=False)
+    # Several replicas: the global batch grows with them (each device keeps --batch-size) and the
+    # learning rate follows linearly (Goyal et al., 2017), as TensorFlow's distribution guide does.
+    global_batch = args.batch_size * replicas
+    train_ds = training.pipeline(x_fit, y_fit, global_batch, augment_data=args.augment,
+                                 seed=args.seed, shard=replicas > 1)
+    val_ds = training.pipeline(x_val, y_val, 1024, augment_data=False, seed=0, shuffle=False,
+                               shard=replicas > 1)
 
     # --- model ----------------------------------------------------------------------------------
-    model = architectures.build(args.arch)
-    model.summary()
-    steps = args.epochs * int(np.ceil(len(x_fit) / args.batch_size))
-    peak = args.learning_rate or (2e-3 if args.optimizer == "adam" else 0.05)
-    schedule = keras.optimizers.schedules.CosineDecay(peak, decay_steps=max(steps, 1))
-    optimizer = (keras.optimizers.Adam(schedule) if args.optimizer == "adam"
-                 else keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True))
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    steps = args.epochs * int(np.ceil(len(x_fit) / global_batch))
+    peak = (args.learning_rate or (2e-3 if args.optimizer == "adam" else 0.05)) * replicas
+    with strategy.scope():  # variables mirrored on every replica
+        model = architectures.build(args.arch)
+        schedule = keras.optimizers.schedules.CosineDecay(peak, decay_steps=max(steps, 1))
+        optimizer = (keras.optimizers.Adam(schedule) if args.optimizer == "adam"
+                     else keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True))
+        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+    if dist.chief:
+        model.summary()
 
     # --- training -------------------------------------------------------------------------------
     callbacks = []
-    if args.tensorboard:
+    if args.tensorboard and dist.chief:
         callbacks.append(keras.callbacks.TensorBoard(args.tensorboard))
+    backup = args.backup_dir or (str(Path(args.out).with_suffix(".backup"))
+                                 if args.strategy == "multiworker" else None)
+    if backup:
+        # Saved at every epoch's end; a restarted run resumes there, and the folder is removed
+        # when training completes.
+        callbacks.append(keras.callbacks.BackupAndRestore(backup))
     started = time.perf_counter()
     # The pipeline shuffles already (tf.data); fit's own shuffle would only warn.
     history = model.fit(train_ds, epochs=args.epochs, validation_data=val_ds, shuffle=False,
@@ -179,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"MNIST test accuracy: {accuracy:.4%} ({len(x_test)} images)")
 
     # --- saving ---------------------------------------------------------------------------------
+    if not dist.chief:
+        # Only the chief writes the model, the card and the .tflite; the other workers are done.
+        print(f"Worker {dist.task}: training done; the chief writes the model.")
+        return 0
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Each file is written aside and renamed into place: a killed run never leaves a half model
@@ -200,6 +236,8 @@ def main(argv: list[str] | None = None) -> int:
                       "schedule": "cosine decay to 0"},
         "epochs": args.epochs,
         "batch_size": args.batch_size,
+        "strategy": {"name": dist.description, "replicas": replicas, "global_batch": global_batch,
+                     "learning_rate_scaled_by": replicas, "backup_dir": backup},
         "augmentation": training.AUGMENTATION if args.augment else None,
         "seed": args.seed,
         "data": {"source": mnist.source, "sha256": mnist.sha256, "train": len(x_fit) - real_count,

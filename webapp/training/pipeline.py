@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -96,9 +97,15 @@ def augment(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
 
 
 def pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, *, augment_data: bool, seed: int,
-             shuffle: bool = True) -> tf.data.Dataset:
-    """uint8 images -> batches of float32 in [0,1] (augmented on the fly), prefetched."""
+             shuffle: bool = True, shard: bool = False) -> tf.data.Dataset:
+    """uint8 images -> batches of float32 in [0,1] (augmented on the fly), prefetched. `shard`:
+    under tf.distribute, every worker builds the same pipeline and reads its share of each batch
+    (AutoShardPolicy.DATA: data held in memory has no files to split by)."""
     ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+    if shard:
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+        ds = ds.with_options(options)
     if shuffle:
         ds = ds.shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     ds = ds.batch(batch_size)
@@ -171,6 +178,50 @@ def select_device(choice: str) -> str:
         details = tf.config.experimental.get_device_details(gpus[0])
         return f"GPU ({details.get('device_name', gpus[0].name)})"
     return "CPU"
+
+
+@dataclass
+class Distribution:
+    strategy: tf.distribute.Strategy
+    description: str
+    chief: bool  # writes the model, the card and the .tflite
+    task: str = "chief"
+
+
+def select_strategy(choice: str, devices: str | None = None) -> Distribution:
+    """--strategy: TensorFlow's own distribution (tf.distribute), never a home-made one. Called
+    before any other TensorFlow work, as MultiWorkerMirroredStrategy requires."""
+    if choice == "multiworker":
+        if "TF_CONFIG" not in os.environ:
+            raise DeviceUnavailable("--strategy multiworker needs TF_CONFIG (the cluster and this "
+                                    "task), as https://www.tensorflow.org/guide/distributed_training "
+                                    "describes; see the README's 'Training at scale'")
+        resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
+        strategy = tf.distribute.MultiWorkerMirroredStrategy(cluster_resolver=resolver)
+        task_type, task_id = resolver.task_type, resolver.task_id
+        has_chief = "chief" in resolver.cluster_spec().as_dict()
+        chief = task_type == "chief" or (task_type == "worker" and task_id == 0 and not has_chief)
+        workers = len(resolver.cluster_spec().as_dict().get("worker", [])) + has_chief
+        return Distribution(strategy, f"MultiWorkerMirroredStrategy, {workers} workers", chief,
+                            f"{task_type}:{task_id}")
+    gpus = tf.config.list_physical_devices("GPU")
+    if choice == "auto":
+        choice = "mirrored" if len(gpus) > 1 else "default"
+    if choice == "mirrored":
+        names = None
+        if devices and devices.startswith("cpu:"):
+            # Logical CPU devices: MirroredStrategy's code path on a machine without GPUs.
+            count = int(devices.split(":")[1])
+            cpu = tf.config.list_physical_devices("CPU")[0]
+            tf.config.set_logical_device_configuration(
+                cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(count)])
+            names = [f"/cpu:{k}" for k in range(count)]
+        elif devices:
+            names = [d.strip() for d in devices.split(",") if d.strip()]
+        strategy = tf.distribute.MirroredStrategy(devices=names)
+        return Distribution(strategy, f"MirroredStrategy over {', '.join(strategy.extended.worker_devices)}",
+                            True)
+    return Distribution(tf.distribute.get_strategy(), "default (one device)", True)
 
 
 # --- evaluation and the model card --------------------------------------------------------------
