@@ -7,7 +7,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run serve camp postgres test lint train baseline bench screenshot browser clean help
+.PHONY: run serve camp postgres test gpu-check lint train baseline bench screenshot browser clean help
 
 help:
 	@echo "make run        set up and run the app on http://127.0.0.1:5000 (development)"
@@ -68,6 +68,9 @@ train: $(VENV)/.train
 
 baseline: $(VENV)/.train
 	$(PY) train.py --arch simple --no-augment --real none --epochs 12 --out models/baseline.keras --force
+
+gpu-check: $(VENV)/.train
+	$(PY) scripts/gpu_check.py
 
 bench: $(VENV)/.test
 	$(PY) benchmarks/real_drawings.py --json benchmarks/results/real_drawings.json \

@@ -192,14 +192,24 @@ def main(argv: list[str] | None = None) -> int:
         callbacks.append(keras.callbacks.TensorBoard(args.tensorboard))
     backup = args.backup_dir or (str(Path(args.out).with_suffix(".backup"))
                                  if args.strategy == "multiworker" else None)
-    if backup:
-        # Saved at every epoch's end; a restarted run resumes there, and the folder is removed
-        # when training completes.
-        callbacks.append(keras.callbacks.BackupAndRestore(backup))
     started = time.perf_counter()
-    # The pipeline shuffles already (tf.data); fit's own shuffle would only warn.
-    history = model.fit(train_ds, epochs=args.epochs, validation_data=val_ds, shuffle=False,
-                        callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2)
+    if args.strategy == "multiworker":
+        # Keras 3's fit does not run under MultiWorkerMirroredStrategy: TensorFlow's custom
+        # training loop does, with a checkpoint per epoch to resume from.
+        from webapp.training import distributed
+
+        history = distributed.fit(strategy, model, optimizer, train_ds, x_val, y_val,
+                                  epochs=args.epochs, global_batch=global_batch,
+                                  backup_dir=backup, chief=dist.chief, task_id=dist.task_id,
+                                  log=lambda line: print(line, flush=True))
+    else:
+        if backup:
+            # Saved at every epoch's end; a restarted run resumes there, and the folder is removed
+            # when training completes.
+            callbacks.append(keras.callbacks.BackupAndRestore(backup))
+        # The pipeline shuffles already (tf.data); fit's own shuffle would only warn.
+        history = model.fit(train_ds, epochs=args.epochs, validation_data=val_ds, shuffle=False,
+                            callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2).history
     train_seconds = time.perf_counter() - started
 
     # --- evaluation -----------------------------------------------------------------------------
@@ -212,8 +222,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # --- saving ---------------------------------------------------------------------------------
     if not dist.chief:
-        # Only the chief writes the model, the card and the .tflite; the other workers are done.
-        print(f"Worker {dist.task}: training done; the chief writes the model.")
+        # Only the chief writes the model, the card and the .tflite; the others wait for it, so
+        # no worker leaves the cluster while another still talks to it.
+        print(f"Worker {dist.task}: training done; the chief writes the model.", flush=True)
+        distributed.barrier(strategy)
         return 0
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -225,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     agreement = training.litert_agreement(tflite, x_test.astype("float32") / 255.0, probs)
     print(f"LiteRT gives Keras's answer on {agreement['same_digit']:.2%} of {len(x_test)} test images")
     stem = out.with_suffix("")
-    plots = training.save_plots(history.history, matrix, stem)
+    plots = training.save_plots(history, matrix, stem)
     card = {
         "name": out.stem,
         "architecture": args.arch,
@@ -249,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         "litert_vs_keras": agreement,
         "per_class_accuracy": per_class,
         "confusion_matrix": matrix.tolist(),
-        "history": {k: [round(float(v), 5) for v in vs] for k, vs in history.history.items()},
+        "history": {k: [round(float(v), 5) for v in vs] for k, vs in history.items()},
         "training_seconds": round(train_seconds, 1),
         "seconds_per_epoch": round(train_seconds / max(args.epochs, 1), 1),
         "device": device,
@@ -262,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
                   "tflite_sha256": hashlib.sha256(tflite.read_bytes()).hexdigest()},
     }
     training.write_json(stem.with_suffix(".json"), card)
+    if args.strategy == "multiworker":
+        distributed.barrier(strategy)  # the other workers wait for the chief's files
     print(f"Saved {out}, {tflite.name}, {stem.name}.json and {', '.join(plots)} "
           f"({train_seconds:.0f} s training, {card['seconds_per_epoch']} s/epoch)")
     return 0

@@ -186,6 +186,7 @@ class Distribution:
     description: str
     chief: bool  # writes the model, the card and the .tflite
     task: str = "chief"
+    task_id: int = 0
 
 
 def select_strategy(choice: str, devices: str | None = None) -> Distribution:
@@ -203,7 +204,7 @@ def select_strategy(choice: str, devices: str | None = None) -> Distribution:
         chief = task_type == "chief" or (task_type == "worker" and task_id == 0 and not has_chief)
         workers = len(resolver.cluster_spec().as_dict().get("worker", [])) + has_chief
         return Distribution(strategy, f"MultiWorkerMirroredStrategy, {workers} workers", chief,
-                            f"{task_type}:{task_id}")
+                            f"{task_type}:{task_id}", int(task_id or 0))
     gpus = tf.config.list_physical_devices("GPU")
     if choice == "auto":
         choice = "mirrored" if len(gpus) > 1 else "default"
