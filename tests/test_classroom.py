@@ -258,9 +258,9 @@ def test_qr_code_is_an_svg_of_the_join_url(cc):
 def test_schema_is_migrated_by_the_app(db):
     app = make_app(db)
     engine = app.extensions["digitpad.db"]
-    assert store.schema_version(engine) == "0003"
+    assert store.schema_version(engine) == "0004"
     make_app(db)  # a second start (another worker, a restart) migrates nothing twice
-    assert store.schema_version(engine) == "0003"
+    assert store.schema_version(engine) == "0004"
     if engine.dialect.name == "sqlite":
         with engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
@@ -301,7 +301,7 @@ def test_an_older_schema_is_upgraded_with_its_drawings(db):
             {"png": b"png", "x": bytes(784), "p": json.dumps([0.1] * 10), "t": now})
     engine.dispose()
     app = make_app(db)
-    assert store.schema_version(app.extensions["digitpad.db"]) == "0003"
+    assert store.schema_version(app.extensions["digitpad.db"]) == "0004"
     rows = app.test_client().get("/api/sessions/AB23/drawings", headers=AUTH).get_json()
     assert [r["label"] for r in rows["drawings"]] == [3]
 
@@ -315,3 +315,15 @@ def test_a_retried_submission_is_stored_once(cc, digits):
     other = submit(cc, code, digits[8], 8, submission="abc-124")
     assert other.status_code == 201
     assert cc.get(f"/api/sessions/{code}/stats").get_json()["drawings"] == 2
+
+
+def test_students_who_joined_count_before_they_draw(cc, digits):
+    code = new_session(cc)
+    for k in range(3):
+        resp = cc.post(f"/api/sessions/{code}/students", json={"student": f"p{k}", "nickname": "x"})
+        assert resp.status_code == 200 and resp.get_json()["code"] == code
+    assert cc.post(f"/api/sessions/{code}/students", json={"student": "a b"}).status_code == 400
+    assert cc.post("/api/sessions/ZZZZ/students", json={"student": "p1"}).status_code == 404
+    submit(cc, code, digits[2], 2, student="p0")  # the same student, drawing: still 3
+    stats = cc.get(f"/api/sessions/{code}/stats").get_json()
+    assert stats["students"] == 3 and stats["connected"] == 3 and stats["students_drawing"] == 1

@@ -92,6 +92,8 @@ def test_a_class_of_three_phones(browser, class_server, real_sample):
         expect(page.get_by_test_id("challenge")).to_be_visible()
         students.append((ctx, page))
 
+    # Counted as soon as they join, before any drawing.
+    expect(presenter.get_by_test_id("connected")).to_contain_text("3", timeout=10_000)
     sent = 0
     for _round in range(2):
         for _ctx, page in students:

@@ -145,6 +145,7 @@ def submit_drawing(code: str):
            "probabilities": [round(float(p), 6) for p in answer.probabilities],
            "model": name, "model_version": registry.version(name), "submission": sub.submission}
     cfg = current_app.config
+    store.seen(engine(), s["id"], sub.student, sub.nickname or None)
     new_id, created = store.add_drawing(engine(), s["id"], row, cfg["MAX_DRAWINGS_PER_STUDENT"],
                                         cfg["MAX_DRAWINGS_PER_SESSION"])
     if new_id is None:
@@ -179,9 +180,32 @@ def show_drawing(code: str, drawing_id: int):
     return json_response(out)
 
 
+CONNECTED_SECONDS = 60  # a student's page says it is there every 20 s
+
+
 def stats_for(session_id: int) -> dict:
     c = store.counts(engine(), session_id)
-    return {**classroom.accuracy_table(c["per_digit"]), "students": c["students"]}
+    joined, connected = store.count_students(engine(), session_id, CONNECTED_SECONDS)
+    return {**classroom.accuracy_table(c["per_digit"]), "students": max(joined, c["students"]),
+            "students_drawing": c["students"], "connected": connected}
+
+
+@bp.post("/api/sessions/<code>/students")
+def student_here(code: str):
+    """A student joins (or is still there): counted on the presenter's page before drawing."""
+    s = session_or_404(code)
+    if s["closed_at"] is not None:
+        raise RequestError(409, "session_closed", "This class is closed.")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise RequestError(400, "invalid_json", 'Send {"student": "...", "nickname": "..."}.')
+    try:
+        student, nickname = classroom.parse_student(body)
+    except classroom.Invalid as exc:
+        raise RequestError(400, "invalid_request", str(exc)) from None
+    limited(f"student:{s['id']}:{student}")
+    store.seen(engine(), s["id"], student, nickname or None)
+    return json_response(public_session(s))
 
 
 @bp.get("/api/sessions/<code>/stats")
@@ -220,13 +244,12 @@ def events(code: str):
             for row in rows:
                 last = row["id"]
                 yield f"id: {last}\n" + sse("drawing", drawing_json(row))
-            if rows or changed:
-                changed = False
+            # Also every 5 s: students come and go without drawing.
+            if rows or changed or time.monotonic() - beat > 5:
                 yield sse("stats", {**stats_for(s["id"]), "mistakes": [
                     drawing_json(r) for r in store.confident_mistakes(db, s["id"])]})
-            if time.monotonic() - beat > 15:
+                changed = False
                 beat = time.monotonic()
-                yield ": still here\n\n"  # keeps proxies and phones from closing the stream
             time.sleep(cfg["EVENTS_POLL_SECONDS"])
 
     return Response(stream_with_context(stream()), mimetype="text/event-stream",

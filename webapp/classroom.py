@@ -72,6 +72,14 @@ def parse_submission(fields: dict, fallback_student: str) -> Submission:
     return Submission(label, source, clean_nickname(fields.get("nickname")), student, submission)
 
 
+def parse_student(fields: dict) -> tuple[str, str]:
+    """(student id, nickname) of a student saying they are there."""
+    student = fields.get("student")
+    if not isinstance(student, str) or not STUDENT.match(student):
+        raise Invalid("student must be 1-64 letters, digits, '_' or '-'")
+    return student, clean_nickname(fields.get("nickname"))
+
+
 def presenter_ok(authorization: str | None, token: str | None) -> bool:
     """`Authorization: Bearer <token>`, compared in constant time. No token configured: nobody."""
     if not token or not authorization or not authorization.startswith("Bearer "):

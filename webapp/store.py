@@ -28,6 +28,16 @@ sessions = sa.Table(
     sa.Column("model", sa.String(64), nullable=True),
 )
 
+students = sa.Table(
+    "class_students", metadata,
+    sa.Column("session_id", sa.Integer, sa.ForeignKey("class_sessions.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("student", sa.String(64), primary_key=True),
+    sa.Column("nickname", sa.String(20), nullable=False, server_default=""),
+    sa.Column("joined_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+)
+
 jobs = sa.Table(
     "finetune_jobs", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -161,6 +171,7 @@ def delete_session(engine: Engine, session_id: int) -> int:
     """The session and every drawing in it; returns how many drawings went."""
     with engine.begin() as conn:
         conn.execute(jobs.delete().where(jobs.c.session_id == session_id))
+        conn.execute(students.delete().where(students.c.session_id == session_id))
         gone = conn.execute(drawings.delete().where(drawings.c.session_id == session_id)).rowcount
         conn.execute(sessions.delete().where(sessions.c.id == session_id))
     return gone
@@ -182,9 +193,38 @@ def purge_older_than(engine: Engine, days: float) -> int:
         old = conn.execute(sa.select(sessions.c.id).where(sessions.c.created_at < cutoff)).scalars().all()
         if old:
             conn.execute(jobs.delete().where(jobs.c.session_id.in_(old)))
+            conn.execute(students.delete().where(students.c.session_id.in_(old)))
             conn.execute(drawings.delete().where(drawings.c.session_id.in_(old)))
             conn.execute(sessions.delete().where(sessions.c.id.in_(old)))
     return len(old)
+
+
+# --- students ---------------------------------------------------------------------------------
+def seen(engine: Engine, session_id: int, student: str, nickname: str | None = None) -> None:
+    """A student joined, or is still there (the page says so now and then)."""
+    t = now()
+    with engine.begin() as conn:
+        updated = conn.execute(students.update().where(
+            students.c.session_id == session_id, students.c.student == student).values(
+            last_seen=t, **({"nickname": nickname} if nickname is not None else {}))).rowcount
+        if not updated:
+            try:
+                with conn.begin_nested():
+                    conn.execute(students.insert().values(
+                        session_id=session_id, student=student, nickname=nickname or "",
+                        joined_at=t, last_seen=t))
+            except sa.exc.IntegrityError:
+                pass  # joined from another worker at the same moment
+
+
+def count_students(engine: Engine, session_id: int, within_seconds: float) -> tuple[int, int]:
+    """(joined, seen in the last `within_seconds`)."""
+    cutoff = now() - dt.timedelta(seconds=within_seconds)
+    base = sa.select(sa.func.count()).select_from(students).where(students.c.session_id == session_id)
+    with engine.connect() as conn:
+        joined = conn.execute(base).scalar_one()
+        recent = conn.execute(base.where(students.c.last_seen >= cutoff)).scalar_one()
+    return int(joined), int(recent)
 
 
 # --- drawings ---------------------------------------------------------------------------------

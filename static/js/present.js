@@ -88,6 +88,7 @@ function addDrawing(d) {
 function showStats(s) {
   lastStats = s;
   $("[data-testid=students]").textContent = t("studentsCount", { n: s.students });
+  $("[data-testid=connected]").textContent = t("connectedCount", { n: s.connected ?? 0 });
   $("[data-testid=drawing-count]").textContent = t("drawingsCount", { n: s.drawings });
   $("[data-testid=class-accuracy]").textContent =
     s.accuracy === null ? "" : t("classAccuracy", { p: Math.round(s.accuracy * 100) });

@@ -218,6 +218,7 @@ async function join(code, nickname) {
   area.hidden = false;
   state.order = shuffled();
   showChallenge();
+  here();
 }
 
 const config = await fetch(body.dataset.padConfig).then((r) => r.json());
@@ -260,14 +261,19 @@ function applyLanguage(code) {
 }
 $("[data-testid=lang]").addEventListener("click", () => applyLanguage(lang() === "ko" ? "en" : "ko"));
 applyLanguage(initialLanguage());
-// The class's model can change (the presenter taught the network): look now and then.
-setInterval(async () => {
+// Say "I'm here" now and then: the presenter sees who is connected, and the page learns the
+// class's model (the presenter may have taught the network and switched the pads to it).
+async function here() {
   if (!state.code) return;
   try {
-    const r = await fetch(`/api/sessions/${encodeURIComponent(state.code)}`);
+    const r = await fetch(`/api/sessions/${encodeURIComponent(state.code)}/students`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ student, nickname: state.nickname }),
+    });
     if (r.ok) state.model = (await r.json()).model;
   } catch {
-    /* offline for a moment: the next look will tell */
+    /* offline for a moment: the next time will tell */
   }
-}, 20_000);
+}
+setInterval(here, 20_000);
 document.documentElement.dataset.ready = "true";
