@@ -46,3 +46,16 @@ def mouse_draw(page, strokes, steps: int = 1, selector: str = "#pad") -> None:
         for x, y in stroke[1:]:
             page.mouse.move(box["x"] + x * box["width"], box["y"] + y * box["height"], steps=steps)
         page.mouse.up()
+
+
+def touch_draw(page, strokes, selector: str = "#pad") -> None:
+    """Replay strokes with a finger: Chrome DevTools Protocol touch events, what a phone sends."""
+    cdp = page.context.new_cdp_session(page)
+    box = pad_area(page, selector)
+    for stroke in strokes:
+        points = [{"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}
+                  for x, y in stroke]
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
+        for p in points[1:]:
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [p]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})

@@ -27,7 +27,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webapp import preprocess  # noqa: E402
 from webapp.training import drawings  # noqa: E402
 
 
@@ -50,12 +49,10 @@ def stand_in_class(out: Path, writers: int = 20, per_writer: int = 20, seed: int
         for d in chosen[:per_writer]:
             placement = placements[int(rng.integers(len(placements)))]
             strokes = drawings.placed(d, placement, rng)
-            img = drawings.render(strokes, drawings.placement_pen(placement))
-            try:
-                x = preprocess.to_mnist(preprocess.ink_map(img))
-            except preprocess.EmptyDrawing:
+            x = drawings.model_input(drawings.render(strokes, drawings.placement_pen(placement)))
+            if x is None:
                 continue
-            xs.append(np.rint(x * 255).astype(np.uint8))
+            xs.append(x)
             ys.append(d.label)
             students.append(w)  # the UniPen writer id: real_drawings leaves these writers out
             ids.append(len(ids) + 1)

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from benchmarks.common import mouse_draw, pad_area
+from benchmarks.common import mouse_draw, pad_area, touch_draw
 from webapp import preprocess
 from webapp.training.drawings import pad_config, place, render
 
@@ -26,18 +26,6 @@ def pad(page: Page, live_server):
 def pad_box(page):
     return pad_area(page)
 
-
-def touch_draw(page, strokes):
-    """A finger, through Chrome DevTools Protocol touch events (what a phone sends)."""
-    cdp = page.context.new_cdp_session(page)
-    box = pad_box(page)
-    for stroke in strokes:
-        points = [{"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}
-                  for x, y in stroke]
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
-        for p in points[1:]:
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [p]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
 def first_of(real_sample, digit):

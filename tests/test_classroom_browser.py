@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
-from benchmarks.common import pad_area
+from benchmarks.common import touch_draw
 from webapp import create_app
 from webapp.training.drawings import place
 
@@ -30,17 +30,6 @@ def class_server(tmp_path):
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
-
-def touch_draw(page, strokes):
-    cdp = page.context.new_cdp_session(page)
-    box = pad_area(page)
-    for stroke in strokes:
-        points = [{"x": box["x"] + x * box["width"], "y": box["y"] + y * box["height"]}
-                  for x, y in stroke]
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [points[0]]})
-        for p in points[1:]:
-            cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [p]})
-        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
 
 
 def test_presenter_needs_the_token(browser, class_server):

@@ -28,3 +28,32 @@ export function errorText(status, answer) {
   const key = ERROR_KEYS[answer?.error];
   return key ? [key, {}] : ["errorServer", { status }];
 }
+
+// Read a server-sent-events response (fetched, so it can carry an Authorization header) and call
+// onEvent(name, data) for each event; stops early when onEvent returns true. The reader is always
+// released: browsers allow six connections per server, and a stream left open holds one.
+export async function readEvents(response, onEvent) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  try {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value;
+      let cut;
+      while ((cut = buffer.indexOf("\n\n")) >= 0) {
+        const block = buffer.slice(0, cut);
+        buffer = buffer.slice(cut + 2);
+        let name = "message";
+        let data = "";
+        for (const line of block.split("\n")) {
+          if (line.startsWith("event: ")) name = line.slice(7);
+          else if (line.startsWith("data: ")) data += line.slice(6);
+        }
+        if (data && onEvent(name, JSON.parse(data))) return;
+      }
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}

@@ -1,6 +1,7 @@
 // The presenter's page: start a class, show the QR code and the code, and the class's drawings
 // live (a stream of server-sent events read with fetch, so the token travels in a header).
 import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
+import { readEvents } from "./api.js";
 
 const $ = (sel) => document.querySelector(sel);
 const WALL_MAX = 48; // per column: the newest drawings; the stats count them all
@@ -130,7 +131,6 @@ async function listen() {
   const mine = new AbortController();
   stream = mine;
   const live = $("[data-testid=live]");
-  let reader = null;
   while (!mine.signal.aborted && code) {
     try {
       const response = await api(`/api/sessions/${code}/events?after=${lastId}`, { signal: mine.signal });
@@ -138,44 +138,22 @@ async function listen() {
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       live.textContent = t("live");
       live.classList.remove("off");
-      reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = "";
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let cut;
-        while ((cut = buffer.indexOf("\n\n")) >= 0) {
-          handle(buffer.slice(0, cut));
-          buffer = buffer.slice(cut + 2);
-        }
-      }
+      let deleted = false;
+      await readEvents(response, (event, payload) => {
+        if (event === "drawing") addDrawing(payload);
+        else if (event === "stats") showStats(payload);
+        else if (event === "deleted") deleted = true;
+        return deleted;
+      });
+      if (deleted) return endSession("sessionDeleted");
     } catch (err) {
       if (mine.signal.aborted) return;
       console.error("wall feed:", err);
-    } finally {
-      // Release the connection whatever happened: browsers allow six per server.
-      reader?.cancel().catch(() => {});
-      reader = null;
     }
     live.textContent = t("reconnecting");
     live.classList.add("off");
     await new Promise((r) => setTimeout(r, 1000));
   }
-}
-
-function handle(block) {
-  let event = "message";
-  let data = "";
-  for (const line of block.split("\n")) {
-    if (line.startsWith("event: ")) event = line.slice(7);
-    else if (line.startsWith("data: ")) data += line.slice(6);
-  }
-  if (!data) return;
-  const payload = JSON.parse(data);
-  if (event === "drawing") addDrawing(payload);
-  else if (event === "stats") showStats(payload);
-  else if (event === "deleted") endSession("sessionDeleted");
 }
 
 // --- teaching the network ------------------------------------------------------------------------
@@ -274,34 +252,16 @@ async function followJob(id) {
   const mine = new AbortController();
   jobStream = mine;
   const events = [];
-  let ended = false;
   try {
     const response = await api(`/api/jobs/${id}/events`, { signal: mine.signal });
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = "";
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let cut;
-      while ((cut = buffer.indexOf("\n\n")) >= 0) {
-        const block = buffer.slice(0, cut);
-        buffer = buffer.slice(cut + 2);
-        const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("");
-        if (!data) continue;
-        const payload = JSON.parse(data);
-        if (block.startsWith("event: progress")) {
-          events.push(payload);
-          showJob({ ...job, status: "running", events });
-        } else if (block.startsWith("event: end")) {
-          // The server says it is over: stop reading (a proxy may keep the connection open).
-          reader.cancel().catch(() => {});
-          ended = true;
-          break;
-        }
+    // The server ends with "end"; stop there even if a proxy keeps the connection open.
+    await readEvents(response, (event, payload) => {
+      if (event === "progress") {
+        events.push(payload);
+        showJob({ ...job, status: "running", events });
       }
-      if (ended) break;
-    }
+      return event === "end";
+    });
   } catch (err) {
     if (mine.signal.aborted) return;
   }

@@ -209,6 +209,18 @@ def renders(drawings: Sequence[Drawing], placement: str, seed: int = 0, as_uploa
         yield d, strokes, render(strokes, pen, as_uploaded=as_uploaded)
 
 
+def model_input(img: Image.Image) -> np.ndarray | None:
+    """A rendered drawing -> the 28x28 uint8 (ink 255) that the server's preprocessing gives the
+    model; None for a drawing the server would call empty."""
+    from webapp import preprocess
+
+    try:
+        x = preprocess.to_mnist(preprocess.ink_map(img))
+    except preprocess.EmptyDrawing:
+        return None
+    return np.rint(x * 255).astype(np.uint8)
+
+
 def writer_split(writer: str) -> str:
     """'measure' or 'train', stable by writer: the same person never lands on both sides."""
     h = int.from_bytes(hashlib.sha1(writer.encode()).digest()[:4], "big")

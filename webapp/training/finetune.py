@@ -99,11 +99,10 @@ def load_extra(path: str | Path, placement: str = "large", seed: int = 0) -> Ext
         chosen = [drawings._row(r) for r in rows]
         xs, ys, ws, ids = [], [], [], []
         for d, _s, img in drawings.renders(chosen, placement, seed=seed):
-            try:
-                x = preprocess.to_mnist(preprocess.ink_map(img))
-            except preprocess.EmptyDrawing:
+            x = drawings.model_input(img)
+            if x is None:
                 continue
-            xs.append(np.rint(x * 255).astype(np.uint8))
+            xs.append(x)
             ys.append(d.label)
             ws.append(d.writer)
             ids.append(d.id)
@@ -198,12 +197,10 @@ def replay_data(mnist_x: np.ndarray, mnist_y: np.ndarray, count: int, seed: int
     for k, i in enumerate(pick):
         placement = placements[k % len(placements)]
         strokes = drawings.placed(pen[i], placement, rng)
-        img = drawings.render(strokes, drawings.placement_pen(placement))
-        try:
-            x = preprocess.to_mnist(preprocess.ink_map(img))
-        except preprocess.EmptyDrawing:
+        x = drawings.model_input(drawings.render(strokes, drawings.placement_pen(placement)))
+        if x is None:
             continue
-        xs.append(np.rint(x * 255).astype(np.uint8))
+        xs.append(x)
         ys.append(pen[i].label)
     m = rng.choice(len(mnist_y), size=count - len(ys), replace=count - len(ys) > len(mnist_y))
     return (np.concatenate([mnist_x[m], np.stack(xs)]) if xs else mnist_x[m],

@@ -146,12 +146,10 @@ def real_drawings(path: str | Path, split: str = "train", copies: int = 1, seed:
     for copy in range(copies):
         for placement in drawings.PLACEMENTS:
             for d, _strokes, img in drawings.renders(chosen, placement, seed=seed * 1000 + copy):
-                try:
-                    x = preprocess.to_mnist(preprocess.ink_map(img))
-                except preprocess.EmptyDrawing:
-                    continue
-                images.append(np.round(x * 255).astype(np.uint8))
-                labels.append(d.label)
+                x = drawings.model_input(img)
+                if x is not None:
+                    images.append(x)
+                    labels.append(d.label)
     x, y = np.stack(images), np.asarray(labels, dtype=np.uint8)
     cached.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(cached, x=x, y=y)
