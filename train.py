@@ -234,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     training.save_model_atomic(model, out)
     tflite = out.with_suffix(".tflite")
     training.write_atomic(tflite, training.to_tflite(model))
+    from webapp.training import explain_export
+
+    explain_export.export(out)  # NAME-explain.*: the inside view of this model (POST /api/explain)
     agreement = training.litert_agreement(tflite, x_test.astype("float32") / 255.0, probs)
     print(f"LiteRT gives Keras's answer on {agreement['same_digit']:.2%} of {len(x_test)} test images")
     stem = out.with_suffix("")

@@ -35,6 +35,7 @@ def test_quick_run_writes_a_loadable_model_and_a_complete_card(tmp_path):
     assert card["litert_vs_keras"]["images"] == 512 and card["litert_vs_keras"]["same_digit"] == 1.0
     for plot in card["files"]["plots"]:
         assert (out.parent / plot).stat().st_size > 1000
+    assert (out.parent / "quick-explain.tflite").is_file()  # the inside view comes with it
     # Both files load and answer the same way.
     from webapp import classifier
 

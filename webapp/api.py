@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import time
+from pathlib import Path
 
 import orjson
 from flask import Blueprint, Request, current_app, jsonify, request
@@ -100,6 +102,55 @@ def predict():
     data, _ = read_upload(request)
     answer = classify_upload(data, model)
     return json_response(answer.as_json(name))
+
+
+def explainers():
+    from webapp.explain import Explainers
+
+    ext = current_app.extensions
+    if "digitpad.explainers" not in ext:
+        ext["digitpad.explainers"] = Explainers(Path(current_app.config["MODELS_DIR"]))
+    return ext["digitpad.explainers"]
+
+
+def explainer_for(name: str):
+    try:
+        return explainers().get(name)
+    except FileNotFoundError:
+        raise RequestError(404, "no_explanation",
+                           f"Model {name!r} has no inside view (python -m "
+                           "webapp.training.explain_export models/NAME.keras makes one).") from None
+
+
+@bp.post("/api/explain")
+def explain():
+    """Every stage of the network for this drawing: the feature maps after each convolution,
+    batch normalisation, activation and pooling, the flattened vector, the dense layers, the logits
+    and the softmax (exponentials, their sum, the probabilities)."""
+    name = request.args.get("model", current_app.config["DEFAULT_MODEL"])
+    model = model_named(name)
+    data, _ = read_upload(request)
+    answer = classify_upload(data, model)
+    started = time.perf_counter()
+    inside = explainer_for(name).explain(answer.thousandths / 1000)
+    inside.update(model=name, digit=answer.digit, confidence=answer.confidence,
+                  probabilities=answer.probabilities.tolist(),
+                  timing_ms={"preprocess": round(answer.preprocess_ms, 3),
+                             "explain": round((time.perf_counter() - started) * 1e3, 3)})
+    return json_response(inside)
+
+
+@bp.get("/api/models/<name>/filters")
+def filters(name: str):
+    """The learned 3x3 kernels of one convolution (?layer=NAME): what made each feature map."""
+    model_named(name)
+    layer = request.args.get("layer", "")
+    found = explainer_for(name).filters(layer)
+    if found is None:
+        raise RequestError(404, "unknown_layer", f"{name} has no convolution named {layer[:60]!r}.")
+    response = json_response(found)
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @bp.get("/api/models")

@@ -168,7 +168,8 @@ class Registry:
     def names(self) -> list[str]:
         found = {p.stem for p in self.models_dir.glob("*.tflite")} | {
             p.stem for p in self.models_dir.glob("*.keras")}
-        return sorted(n for n in found if NAME.match(n))
+        # NAME-explain.tflite is the inside of NAME (webapp/explain.py), not a model of its own.
+        return sorted(n for n in found if NAME.match(n) and not n.endswith("-explain"))
 
     def card(self, name: str) -> dict:
         path = self.models_dir / f"{name}.json"

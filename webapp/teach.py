@@ -201,7 +201,7 @@ def delete_model(models_dir: Path, name: str) -> bool:
     if not is_fine_tuned(name):
         raise CannotTeach(403, "protected_model", f"{name} is not a fine-tuned model; it stays.")
     gone = False
-    for suffix in (".keras", ".tflite", ".json"):
+    for suffix in (".keras", ".tflite", ".json", "-explain.tflite", "-explain.json"):
         path = models_dir / f"{name}{suffix}"
         if path.exists():
             path.unlink()

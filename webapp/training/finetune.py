@@ -335,6 +335,9 @@ def run(source: Path, extra_paths: Sequence[str], out: Path, *, epochs: int = EP
         "files": {"keras": out.name, "tflite": tflite.name,
                   "tflite_sha256": hashlib.sha256(tflite.read_bytes()).hexdigest()},
     }
+    from webapp.training import explain_export
+
+    explain_export.export(out)  # the class's model can be looked inside too
     training.write_json(out.with_suffix(".json"), card)
     emit({"event": "done", "model": out.stem, "seconds": card["total_seconds"]})
     return card
