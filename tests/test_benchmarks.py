@@ -74,3 +74,12 @@ def test_classroom_benchmark_smoke(tmp_path):
     assert steady["errors"] == 0 and steady["created_201"] == steady["rows_stored"] > 0
     assert steady["wall_seen"] == steady["created_201"]  # the wall got every drawing
     assert result["sigkill"]["every_acknowledged_stored"]
+
+
+def test_explain_benchmark_smoke(tmp_path):
+    from benchmarks import explain
+
+    out = tmp_path / "explain.json"
+    explain.main(["--count", "20", "--json", str(out)])
+    result = json.loads(out.read_text())
+    assert result["explain"]["requests"] == 20 and result["explain"]["bytes_max"] < 150_000

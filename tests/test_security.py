@@ -7,7 +7,7 @@ import pytest
 from webapp import create_app
 from webapp.security import CSP
 
-PAGES = ["/"]
+PAGES = ["/", "/join", "/present", "/inside"]
 
 
 @pytest.mark.parametrize("path", ["/", "/api/models", "/healthz", "/static/css/app.css",

@@ -33,3 +33,9 @@ def join() -> str:
 def present() -> str:
     """The presenter's page; it holds no secret itself: its API calls carry the token."""
     return render_template("present.html")
+
+
+@bp.get("/inside")
+def inside() -> str:
+    """Inside the network: every stage on the drawing being made, with a presenter mode."""
+    return render_template("inside.html")
