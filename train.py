@@ -34,8 +34,9 @@ DEFAULT_REAL = "data/unipen/dev.jsonl.gz"
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--arch", default="cnn", choices=["cnn", "simple", "mlp"],
-                   help="cnn: the shipped model; simple: keras.io's convnet; mlp: dense only")
+    p.add_argument("--arch", default="cnn", choices=["cnn", "simple", "mlp", "lenet5"],
+                   help="cnn: the shipped model; simple: keras.io's convnet; mlp: dense only; "
+                        "lenet5: LeCun et al. 1998")
     p.add_argument("--epochs", type=int, default=16, help="passes over the training data")
     p.add_argument("--batch-size", type=int, default=128,
                    help="images per gradient step on one device; with several replicas the global "

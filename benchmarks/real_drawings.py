@@ -43,10 +43,8 @@ def png(img: Image.Image) -> bytes:
 
 
 def naive(data: bytes) -> np.ndarray:
-    """What most demos do: the whole canvas resized to 28x28."""
-    ink = preprocess.ink_map(preprocess.decode(data))  # uint8, 255 = ink
-    img = Image.fromarray(ink, "L")
-    return np.asarray(img.resize((28, 28), Image.Resampling.LANCZOS), dtype=np.float32) / 255
+    """What most demos do: the whole canvas resized to 28x28 (the server's ?preprocess=none)."""
+    return preprocess.whole_canvas(data)
 
 
 def in_process(model: str, models_dir: Path, naive_resize: bool = False) -> Classify:

@@ -111,3 +111,28 @@ def test_a_model_without_an_inside_view_says_so(tmp_path, real_sample):
 def test_the_inside_view_file_is_not_offered_as_a_model(app):
     names = [m["name"] for m in app.test_client().get("/api/models").get_json()["models"]]
     assert "cnn" in names and not any(n.endswith("-explain") for n in names)
+
+
+def test_homework_is_counted_from_the_file(app):
+    from webapp.homework import count
+
+    body = app.test_client().get("/api/homework").get_json()
+    assert body["file"] == "homework.py" and "model.fit" in body["code"]
+    assert body == {**body, **count((ROOT / "homework.py").read_text())}
+    assert body["statements"] <= 15
+    assert count('"""doc"""\nimport a\n\n# note\nx = f(1,\n      2)\n') == {"statements": 2,
+                                                                         "lines": 3}
+
+
+def test_no_preprocessing_is_what_demos_do(app, real_sample):
+    from tests.helpers import png_bytes
+    from webapp.training.drawings import render
+
+    client = app.test_client()
+    small = render(place(real_sample[0].strokes, 0.2, 0.15, 0.85), as_uploaded=False)
+    body = client.post("/api/predict?preprocess=none", data=png_bytes(small),
+                       content_type="image/png").get_json()
+    x = np.array(body["input"])
+    assert x[:14, 14:].sum() == 0 and x.max() > 0  # the digit stays small, in its corner
+    assert client.post("/api/predict?preprocess=bogus", data=png_bytes(small),
+                       content_type="image/png").status_code == 400

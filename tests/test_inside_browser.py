@@ -80,3 +80,27 @@ def test_presenter_mode_steps_with_clicker_keys_in_both_languages(inside, real_s
     inside.get_by_test_id("lang").click()
     inside.keyboard.press("Escape")
     expect(inside.locator("body")).not_to_have_class("inside presenting")
+
+
+def test_without_preprocessing_a_small_digit_in_a_corner_is_lost(inside, real_sample):
+    """The lesson of the MNIST recipe, live: the whole canvas resized to 28x28 shrinks a small
+    digit to a few pixels in a corner, and the network no longer reads it."""
+    strokes = place(next(d for d in real_sample if d.label == 7).strokes, 0.22, 0.18, 0.8)
+    mouse_draw(inside, strokes)
+    expect(inside.get_by_test_id("prediction")).to_have_text("7", timeout=10_000)
+    inside.get_by_test_id("no-preprocessing").check()
+    expect(inside.get_by_test_id("prediction")).not_to_have_text("7", timeout=10_000)
+    inside.get_by_test_id("no-preprocessing").uncheck()
+    expect(inside.get_by_test_id("prediction")).to_have_text("7", timeout=10_000)
+
+
+def test_the_same_drawing_for_every_compared_model_and_the_homework(inside, real_sample):
+    mouse_draw(inside, digit(real_sample, 6))
+    cells = inside.get_by_test_id("compare-cell")
+    expect(cells.first).to_be_visible(timeout=10_000)
+    assert cells.count() >= 1
+    expect(inside.locator("[data-testid=compare-cell][data-model=cnn] [data-testid=compare-digit]")
+           ).to_have_text("6")
+    expect(inside.get_by_test_id("homework-code")).to_contain_text("model.fit")
+    expect(inside.get_by_test_id("homework-count")).to_contain_text("11")
+    assert inside.locator("[data-testid=homework-code] span.kw").count() > 3  # highlighted

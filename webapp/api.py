@@ -81,13 +81,21 @@ def model_named(name: str):
         raise RequestError(503, "model_unavailable", f"Model {name!r} could not be loaded.") from None
 
 
-def classify_upload(data: bytes, model) -> recognition.Recognition:
+def classify_upload(data: bytes, model, whole_canvas: bool = False) -> recognition.Recognition:
     try:
-        return recognition.recognise(data, model)
+        return recognition.recognise(data, model, whole_canvas=whole_canvas)
     except preprocess.InvalidImage as exc:
         raise RequestError(400, "invalid_image", f"Could not read the image: {exc}.") from None
     except preprocess.EmptyDrawing:
         raise RequestError(422, "empty_drawing", "The drawing is empty: draw a digit first.") from None
+
+
+def wants_whole_canvas() -> bool:
+    """?preprocess=none: the whole image resized to 28x28, as most demos do (to show why not)."""
+    value = request.args.get("preprocess", "mnist")
+    if value not in ("mnist", "none"):
+        raise RequestError(400, "invalid_request", "preprocess must be 'mnist' (default) or 'none'.")
+    return value == "none"
 
 
 def json_response(payload: dict, status: int = 200):
@@ -100,7 +108,7 @@ def predict():
     name = request.args.get("model", current_app.config["DEFAULT_MODEL"])
     model = model_named(name)
     data, _ = read_upload(request)
-    answer = classify_upload(data, model)
+    answer = classify_upload(data, model, wants_whole_canvas())
     return json_response(answer.as_json(name))
 
 
@@ -130,7 +138,7 @@ def explain():
     name = request.args.get("model", current_app.config["DEFAULT_MODEL"])
     model = model_named(name)
     data, _ = read_upload(request)
-    answer = classify_upload(data, model)
+    answer = classify_upload(data, model, wants_whole_canvas())
     started = time.perf_counter()
     inside = explainer_for(name).explain(answer.thousandths / 1000)
     inside.update(model=name, digit=answer.digit, confidence=answer.confidence,
@@ -151,6 +159,17 @@ def filters(name: str):
     response = json_response(found)
     response.headers["Cache-Control"] = "public, max-age=300"
     return response
+
+
+@bp.get("/api/homework")
+def homework():
+    """The talk's homework program, its line count (from the file) and its measured result."""
+    from webapp.homework import summary
+
+    found = summary()
+    if found is None:
+        raise RequestError(404, "not_found", "homework.py is not part of this installation.")
+    return json_response(found)
 
 
 @bp.get("/api/models")

@@ -273,3 +273,16 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
 def preprocess(data: bytes) -> np.ndarray:
     """Uploaded bytes -> the model's 28x28 input. Raises InvalidImage or EmptyDrawing."""
     return to_mnist(ink_map(decode(data)))
+
+
+def whole_canvas(data: bytes) -> np.ndarray:
+    """What most demos do instead of the recipe: the whole canvas resized to 28x28, no cropping,
+    no centring, no stroke width. Offered (`?preprocess=none`) to show why the recipe matters."""
+    ink = ink_map(decode(data))
+    if is_blank(ink):
+        raise EmptyDrawing("the drawing is empty")
+    small = Image.fromarray(ink, "L").resize((SIZE, SIZE), Image.Resampling.LANCZOS)
+    x = np.asarray(small, dtype=np.float32) / 255.0
+    if x.max() <= 0:
+        raise EmptyDrawing("the drawing is empty")
+    return x

@@ -37,10 +37,11 @@ class Recognition:
         }
 
 
-def recognise(data: bytes, model) -> Recognition:
-    """Image bytes -> the model's answer. Raises preprocess.InvalidImage / EmptyDrawing."""
+def recognise(data: bytes, model, *, whole_canvas: bool = False) -> Recognition:
+    """Image bytes -> the model's answer. Raises preprocess.InvalidImage / EmptyDrawing.
+    `whole_canvas`: skip the MNIST recipe and resize the whole image, as most demos do."""
     started = time.perf_counter()
-    x = preprocess.preprocess(data)
+    x = preprocess.whole_canvas(data) if whole_canvas else preprocess.preprocess(data)
     thousandths = np.rint(x * 1000).astype(np.intp)
     prepared = time.perf_counter()
     p = model.predict(thousandths / 1000)

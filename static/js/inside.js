@@ -16,6 +16,9 @@ let controller = null;
 let last = null; // the last answer, re-rendered on a language switch
 let active = 0; // presenter mode: the stage shown
 let model = null;
+let cards = {}; // model name -> public card, for the comparison
+const COMPARED = ["mlp", "lenet5", "cnn"];
+const wholeCanvas = () => $("[data-testid=no-preprocessing]").checked;
 
 function kindKey(layer) {
   return layer.logits ? "logits" : layer.kind;
@@ -300,13 +303,76 @@ document.addEventListener("keydown", (e) => {
   }
 });
 
+// --- the same drawing, three networks ----------------------------------------------------------
+async function compare(blob, whole, mine) {
+  const names = COMPARED.filter((n) => n in cards);
+  const answers = await Promise.all(names.map(async (name) => {
+    const url = `/api/predict?model=${name}${whole ? "&preprocess=none" : ""}`;
+    const r = await fetch(url, { method: "POST", headers: { "Content-Type": "image/png" }, body: blob });
+    return r.ok ? r.json() : null;
+  }));
+  if (mine !== version) return;
+  $("[data-testid=compare-grid]").replaceChildren(...names.map((name, i) => {
+    const cell = document.createElement("div");
+    cell.className = "compare-cell";
+    cell.dataset.testid = "compare-cell";
+    cell.dataset.model = name;
+    const card = cards[name];
+    const a = answers[i];
+    const title = document.createElement("strong");
+    title.textContent = name;
+    const digit = document.createElement("div");
+    digit.className = "answer-digit";
+    digit.dataset.testid = "compare-digit";
+    digit.textContent = a ? String(a.digit) : "?";
+    const sure = document.createElement("p");
+    sure.textContent = a ? t("sure", { p: Math.round(a.confidence * 100) }) : "";
+    const facts = [t("compareParams", { n: (card.parameters ?? 0).toLocaleString(lang()) })];
+    if (card.mnist_test_accuracy) facts.push(t("compareMnist", { a: (card.mnist_test_accuracy * 100).toFixed(2) }));
+    if (card.real_drawings_accuracy) facts.push(t("compareReal", { a: (card.real_drawings_accuracy * 100).toFixed(2) }));
+    if (card.training_seconds) facts.push(t("compareTime", { m: Math.max(1, Math.round(card.training_seconds / 60)) }));
+    cell.append(title, digit, sure, ...facts.map((f) => Object.assign(document.createElement("p"), { textContent: f })));
+    return cell;
+  }));
+}
+
+// --- the homework: its code, highlighted here (a few rules cover it; no library needed) -------------
+const PY = /(#[^\n]*)|("""[\s\S]*?"""|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')|\b(import|from|as|def|return|for|in|if|else|with|print|True|False|None)\b|\b(\d+(?:\.\d+)?(?:e-?\d+)?)\b|\b([A-Za-z_]\w*)(?=\()/g;
+
+function highlight(code, target) {
+  target.replaceChildren();
+  let at = 0;
+  for (const m of code.matchAll(PY)) {
+    target.append(code.slice(at, m.index));
+    const span = document.createElement("span");
+    span.className = m[1] ? "com" : m[2] ? "str" : m[3] ? "kw" : m[4] ? "num" : "fn";
+    span.textContent = m[0];
+    target.append(span);
+    at = m.index + m[0].length;
+  }
+  target.append(code.slice(at));
+}
+
+let homework = null;
+function showHomework() {
+  if (!homework) return;
+  $("[data-testid=homework-count]").textContent = t("homeworkCount", { s: homework.statements, l: homework.lines });
+  const r = homework.result;
+  $("[data-testid=homework-result]").textContent =
+    r ? t("homeworkResult", { a: (r.accuracy * 100).toFixed(2), t: r.training_seconds }) : "";
+}
+
 // --- the drawing ---------------------------------------------------------------------------------
 async function explain(mine) {
   controller?.abort();
   controller = new AbortController();
+  const whole = wholeCanvas();
+  const query = `model=${encodeURIComponent(model)}${whole ? "&preprocess=none" : ""}`;
   try {
-    const { response, answer } = await askServer(`${body.dataset.api}?model=${encodeURIComponent(model)}`, {
-      method: "POST", headers: { "Content-Type": "image/png" }, body: await pad.toBlob(),
+    const blob = await pad.toBlob({ wholePad: whole });
+    compare(blob, whole, mine);
+    const { response, answer } = await askServer(`${body.dataset.api}?${query}`, {
+      method: "POST", headers: { "Content-Type": "image/png" }, body: blob,
       signal: controller.signal,
     });
     if (mine !== version) return;
@@ -348,11 +414,17 @@ $("[data-testid=presenter-mode]").addEventListener("click", () => setPresenting(
 $("[data-testid=lang]").addEventListener("click", () => {
   setLanguage(lang() === "ko" ? "en" : "ko");
   if (last) render(last);
+  showHomework();
+  if (!pad.isEmpty) explain(version);
+});
+$("[data-testid=no-preprocessing]").addEventListener("change", () => {
+  if (!pad.isEmpty) explain(++version);
 });
 setLanguage(initialLanguage());
 
 const select = $("[data-testid=model]");
 const { models, default: preferred } = await fetch(body.dataset.models).then((r) => r.json());
+cards = Object.fromEntries(models.map((m) => [m.name, m.card]));
 for (const m of models) {
   const option = document.createElement("option");
   option.value = m.name;
@@ -364,5 +436,11 @@ select.value = model;
 select.addEventListener("change", () => {
   model = select.value;
   if (!pad.isEmpty) explain(++version);
+});
+fetch("/api/homework").then((r) => (r.ok ? r.json() : null)).then((h) => {
+  homework = h;
+  if (!h) return;
+  highlight(h.code, $("[data-testid=homework-code]"));
+  showHomework();
 });
 document.documentElement.dataset.ready = "true";

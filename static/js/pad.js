@@ -130,8 +130,15 @@ export class Pad {
 
   // The upload: redrawn from the strokes at a fixed scale whatever the screen (at most
   // exportMaxSide px across), black ink on transparent, cropped to the drawing.
-  toBlob() {
+  toBlob({ wholePad = false } = {}) {
     const { exportSize, exportMaxSide, penWidth, exportPenRange } = this.config;
+    if (wholePad) {
+      // The whole pad as drawn, uncropped: what most demos send (the "no preprocessing" lesson).
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = exportSize;
+      drawStrokes(canvas.getContext("2d"), this.strokes, exportSize, penWidth);
+      return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    }
     const pen = exportPenWidth(this.strokes, penWidth, exportPenRange);
     const size = exportScale(this.strokes, pen, exportSize, exportMaxSide);
     const [x0, y0, x1, y1] = exportBox(this.strokes, pen, size);

@@ -71,7 +71,27 @@ def mlp() -> keras.Model:
     )
 
 
-ARCHITECTURES = {"cnn": cnn, "simple": simple, "mlp": mlp}
+def lenet5() -> keras.Model:
+    """LeNet-5 (LeCun, Bottou, Bengio, Haffner, 1998) in its Keras form: two convolutions with tanh
+    and average pooling, then 120 and 84 units. The paper's 32x32 input is 28x28 here with `same`
+    padding on the first convolution, which keeps its feature-map sizes (28, 14, 10, 5)."""
+    return keras.Sequential(
+        [
+            keras.Input(INPUT_SHAPE),
+            layers.Conv2D(6, 5, padding="same", activation="tanh"),
+            layers.AveragePooling2D(2),
+            layers.Conv2D(16, 5, activation="tanh"),
+            layers.AveragePooling2D(2),
+            layers.Flatten(),
+            layers.Dense(120, activation="tanh"),
+            layers.Dense(84, activation="tanh"),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="lenet5",
+    )
+
+
+ARCHITECTURES = {"cnn": cnn, "simple": simple, "mlp": mlp, "lenet5": lenet5}
 
 
 def build(name: str) -> keras.Model:
