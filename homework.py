@@ -11,12 +11,14 @@ model = keras.Sequential([
     keras.Input((28, 28, 1)),
     keras.layers.Conv2D(32, 3, activation="relu"), keras.layers.MaxPooling2D(),
     keras.layers.Conv2D(64, 3, activation="relu"), keras.layers.MaxPooling2D(),
-    keras.layers.Flatten(), keras.layers.Dropout(0.25), keras.layers.Dense(10, activation="softmax"),
+    keras.layers.Flatten(), keras.layers.Dense(128, activation="relu"), keras.layers.Dropout(0.5),
+    keras.layers.Dense(10, activation="softmax"),
 ])
-model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="sparse_categorical_crossentropy",
-              metrics=["accuracy"])
+steps = 5 * len(x_train) // 256  # 5 epochs of batches of 256; the learning rate decays over them
+model.compile(optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(3e-3, steps)),
+              loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 started = time.perf_counter()
-model.fit(x_train, mnist.y_train, batch_size=256, epochs=3, verbose=2)
+model.fit(x_train, mnist.y_train, batch_size=256, epochs=5, verbose=2)
 seconds = time.perf_counter() - started
 print(f"test accuracy: {model.evaluate(x_test, mnist.y_test, verbose=0)[1]:.4f} "
       f"after {seconds:.0f} s of training")

@@ -83,3 +83,15 @@ def test_explain_benchmark_smoke(tmp_path):
     explain.main(["--count", "20", "--json", str(out)])
     result = json.loads(out.read_text())
     assert result["explain"]["requests"] == 20 and result["explain"]["bytes_max"] < 150_000
+
+
+@pytest.mark.slow
+def test_homework_runs_on_the_committed_slice(tmp_path, monkeypatch):
+    """homework.py as a student runs it (here on the 2,000-image slice, so CI stays quick)."""
+    from benchmarks import homework
+
+    monkeypatch.setenv("DIGITPAD_DATA", "tests/data/mnist-slice.npz")
+    out = tmp_path / "homework.json"
+    assert homework.main(["--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert 0.8 < result["accuracy"] <= 1 and result["statements"] <= 15
