@@ -7,7 +7,7 @@ import pytest
 from webapp import create_app
 from webapp.security import CSP
 
-PAGES = ["/", "/join", "/present", "/inside"]
+PAGES = ["/", "/join", "/present", "/inside", "/lesson"]
 
 
 @pytest.mark.parametrize("path", ["/", "/api/models", "/healthz", "/static/css/app.css",

@@ -172,6 +172,14 @@ def homework():
     return json_response(found)
 
 
+@bp.get("/api/lesson/code")
+def lesson_code():
+    """Where each piece of TensorFlow is in digitpad's code: file, line number, the line."""
+    from webapp.lesson import code_locations
+
+    return json_response({"concepts": code_locations()})
+
+
 @bp.get("/api/models")
 def models():
     reg = registry()

@@ -39,3 +39,9 @@ def present() -> str:
 def inside() -> str:
     """Inside the network: every stage on the drawing being made, with a presenter mode."""
     return render_template("inside.html")
+
+
+@bp.get("/lesson")
+def lesson() -> str:
+    """The tech-camp talk as a live deck (?slide=N or #N opens a slide)."""
+    return render_template("lesson.html")
