@@ -119,7 +119,8 @@ def test_the_optimiser_race_and_overfitting(deck):
     import json
 
     ends = json.loads(contour.get_attribute("data-paths"))
-    assert abs(ends["sgd"]["w"] - ends["adam"]["w"]) > 1e-3 or abs(ends["sgd"]["b"] - ends["adam"]["b"]) > 1e-3
+    apart = max(abs(ends["sgd"][k] - ends["adam"][k]) for k in ("w", "b"))
+    assert apart > 1e-3, ends  # different rules, different paths
     deck.keyboard.press("ArrowRight")
     plot = deck.get_by_test_id("poly-plot")
     low = (float(plot.get_attribute("data-train-error")), float(plot.get_attribute("data-new-error")))
