@@ -249,16 +249,14 @@ $("[data-testid=degree]").addEventListener("input", drawPoly);
 
 // --- language, data from the server, start --------------------------------------------------------
 async function loadData() {
-  const [models, code, homework] = await Promise.all([
-    fetch("/api/models").then((r) => r.json()),
+  const [curves, code, homework] = await Promise.all([
+    fetch("/static/lesson/curves.json").then((r) => r.json()),
     fetch("/api/lesson/code").then((r) => r.json()),
     fetch("/api/homework").then((r) => (r.ok ? r.json() : null)),
   ]);
-  const history = models.models.find((m) => m.name === "cnn")?.card?.history;
-  if (history) {
-    lineChart($("[data-testid=real-curves]"), [history.accuracy.map((a) => 1 - a),
-                                               history.val_accuracy.map((a) => 1 - a)],
-              ["#2563eb", "#dc2626"]);
+  for (const [run, canvas] of [["overfit", "overfit-curves"], ["shipped", "real-curves"]]) {
+    const h = curves[run].history;
+    lineChart($(`[data-testid=${canvas}]`), [h.loss, h.val_loss], ["#2563eb", "#dc2626"]);
   }
   return { code: code.concepts, homework };
 }
