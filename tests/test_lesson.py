@@ -96,6 +96,19 @@ def test_gradient_descent_reaches_the_least_squares_line(deck):
             break
         deck.wait_for_timeout(100)
     assert abs(got[0] - w) < 1e-3 and abs(got[1] - b) < 1e-3, (got, (w, b))
+    # A point added, another dragged: the closed-form answer follows the data.
+    box = plot.bounding_box()
+    deck.mouse.click(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.2)
+    expect(plot).to_have_attribute("data-points", "8")
+    before = deck.get_by_test_id("closed-form").text_content()
+    px = box["x"] + (30 + (0 + 3) / 6 * (480 - 40)) / 480 * box["width"]  # the point (0, 0.5)
+    py = box["y"] + (320 - 24 - (0.5 + 3) / 6 * (320 - 34)) / 320 * box["height"]
+    deck.mouse.move(px, py)
+    deck.mouse.down()
+    deck.mouse.move(px, py + box["height"] * 0.25, steps=4)
+    deck.mouse.up()
+    expect(plot).to_have_attribute("data-points", "8")  # moved, not added
+    expect(deck.get_by_test_id("closed-form")).not_to_have_text(before)
     # Too large a learning rate diverges, and the slide says so.
     deck.get_by_test_id("reset").click()
     deck.get_by_test_id("lr").select_option("1.2")

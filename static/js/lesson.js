@@ -100,6 +100,7 @@ function drawFit() {
   $("[data-testid=loss]").textContent = t("lossNow", { l: loss.toFixed(4) });
   $("[data-testid=closed-form]").textContent = t("closedForm", {
     w: bw.toFixed(3), b: bb.toFixed(3), l: mse(fit.points, bw, bb).toFixed(4) });
+  $("[data-testid=fit-plot]").dataset.points = String(fit.points.length);
   $("[data-testid=fit-plot]").dataset.w = String(w);
   $("[data-testid=fit-plot]").dataset.b = String(b);
   lineChart($("[data-testid=fit-curve]"), [fit.losses], ["#2563eb"]);
@@ -138,15 +139,34 @@ $("[data-testid=reset]").addEventListener("click", () => {
   $("[data-testid=diverged]").hidden = true;
   drawFit();
 });
-$("[data-testid=fit-plot]").addEventListener("pointerdown", (e) => {
-  const canvas = e.currentTarget;
-  const r = canvas.getBoundingClientRect();
-  const x = ((e.clientX - r.left) / r.width) * canvas.width;
-  const y = ((e.clientY - r.top) / r.height) * canvas.height;
-  fit.points.push([-3 + ((x - 30) / (canvas.width - 40)) * 6,
-                   -3 + ((canvas.height - 24 - y) / (canvas.height - 34)) * 6]);
+// Click to add a point; press on a point and drag to move it.
+const fitPlot = $("[data-testid=fit-plot]");
+let dragging = null;
+function plotXY(e) {
+  const r = fitPlot.getBoundingClientRect();
+  const x = ((e.clientX - r.left) / r.width) * fitPlot.width;
+  const y = ((e.clientY - r.top) / r.height) * fitPlot.height;
+  return [-3 + ((x - 30) / (fitPlot.width - 40)) * 6, -3 + ((fitPlot.height - 24 - y) / (fitPlot.height - 34)) * 6];
+}
+fitPlot.addEventListener("pointerdown", (e) => {
+  const [x, y] = plotXY(e);
+  const near = fit.points.findIndex(([px, py]) => Math.hypot(px - x, py - y) < 0.25);
+  if (near >= 0) {
+    dragging = near;
+    fitPlot.setPointerCapture(e.pointerId);
+  } else {
+    fit.points.push([x, y]);
+    drawFit();
+  }
+});
+fitPlot.addEventListener("pointermove", (e) => {
+  if (dragging === null) return;
+  fit.points[dragging] = plotXY(e);
   drawFit();
 });
+for (const type of ["pointerup", "pointercancel"]) {
+  fitPlot.addEventListener(type, () => (dragging = null));
+}
 
 // --- slide 5: the optimiser race on the same loss surface ------------------------------------------
 const race = { points: [[-1, -2.2], [-0.5, -0.8], [0, 0.3], [0.5, 1.1], [1, 2.4]], start: [-2.5, 2.5],
