@@ -56,7 +56,7 @@ def session_model(s: dict) -> str:
     """The model this class's pads use: the presenter's choice, else the server's default (also
     when the chosen one has been deleted since)."""
     chosen = s.get("model")
-    if chosen and chosen in current_app.extensions["digitpad.registry"].names():
+    if chosen and current_app.extensions["digitpad.registry"].exists(chosen):
         return chosen
     return current_app.config["DEFAULT_MODEL"]
 
@@ -82,12 +82,8 @@ def drawing_json(row: dict) -> dict:
 def create_session():
     require_presenter()
     for _ in range(20):  # a collision among 31^4 codes is rare; try another
-        code = classroom.new_code()
-        if store.find_session(engine(), code) is None:
-            try:
-                created = store.create_session(engine(), code)
-            except Exception:  # another worker took the same code in the meantime
-                continue
+        created = store.create_session(engine(), classroom.new_code())
+        if created is not None:
             return json_response(public_session(created), 201)
     raise RequestError(503, "no_code", "Could not find a free class code; try again.")
 
@@ -145,7 +141,6 @@ def submit_drawing(code: str):
            "probabilities": [round(float(p), 6) for p in answer.probabilities],
            "model": name, "model_version": registry.version(name), "submission": sub.submission}
     cfg = current_app.config
-    store.seen(engine(), s["id"], sub.student, sub.nickname or None)
     new_id, created = store.add_drawing(engine(), s["id"], row, cfg["MAX_DRAWINGS_PER_STUDENT"],
                                         cfg["MAX_DRAWINGS_PER_SESSION"])
     if new_id is None:
@@ -266,18 +261,7 @@ def export(code: str):
     name = f"digitpad-{s['code']}"
     if request.args.get("format") == "npz":
         buf = io.BytesIO()
-        got = list(rows)
-        np.savez_compressed(
-            buf,
-            x=np.stack([np.frombuffer(r["input"], np.uint8).reshape(28, 28) for r in got])
-            if got else np.zeros((0, 28, 28), np.uint8),
-            y=np.array([r["label"] for r in got], np.uint8),
-            student=np.array([r["student"] for r in got], dtype=str),
-            source=np.array([r["source"] for r in got], dtype=str),
-            predicted=np.array([r["digit"] for r in got], np.int16),
-            probabilities=np.array([r["probabilities"] for r in got], np.float32).reshape(-1, 10),
-            id=np.array([r["id"] for r in got], np.int64),
-        )
+        classroom.write_dataset(rows, buf)
         return Response(buf.getvalue(), mimetype="application/octet-stream",
                         headers={"Content-Disposition": f'attachment; filename="{name}.npz"'})
 
@@ -427,8 +411,7 @@ def choose_model(code: str):
 @bp.delete("/api/models/<name>")
 def delete_model(name: str):
     require_presenter()
-    registry = current_app.extensions["digitpad.registry"]
-    if name not in registry.names():
+    if not current_app.extensions["digitpad.registry"].exists(name):
         raise RequestError(404, "unknown_model", f"No model named {name[:80]!r}.")
     if name == current_app.config["DEFAULT_MODEL"]:
         raise RequestError(403, "protected_model", "The default model cannot be deleted.")

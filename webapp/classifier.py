@@ -178,12 +178,17 @@ class Registry:
         except (OSError, ValueError):
             return {"name": name}
 
+    def exists(self, name: str) -> bool:
+        """A model of that name is on disk (a stat or two, no directory listing). Only names that
+        match NAME get this far: a hostile name ("../x") never reaches the filesystem."""
+        return (bool(NAME.match(name)) and not name.endswith("-explain")
+                and self._stamp(name) is not None)
+
     def get(self, name: str) -> Classifier:
         loaded = self._loaded.get(name)
         if loaded is not None and self._current(name, loaded):
             return loaded
-        # Only names that exist on disk: a hostile name ("../x") never reaches the filesystem.
-        if not NAME.match(name) or name not in self.names():
+        if not self.exists(name):
             self._loaded.pop(name, None)  # deleted meanwhile (a fine-tuned model)
             raise UnknownModel(name)
         with self._lock:
@@ -191,6 +196,9 @@ class Registry:
             if loaded is None or not self._current(name, loaded):
                 loaded = load(self.models_dir, name, self.backend)
                 loaded.stamp = self._stamp(name)  # type: ignore[attr-defined]
+                # The card travels with the weights it describes: read once per load, not once
+                # per request (model_version is stored with every classroom drawing).
+                loaded.card = self.card(name)  # type: ignore[attr-defined]
                 self._loaded[name] = loaded
             return loaded
 
@@ -210,8 +218,9 @@ class Registry:
 
     def version(self, name: str) -> str:
         """Which weights answered: the start of the .tflite's sha256 from the model card."""
-        files = self.card(name).get("files") or {}
-        return str(files.get("tflite_sha256") or self.card(name).get("date") or "unknown")[:16]
+        card = self.get(name).card  # type: ignore[attr-defined]
+        files = card.get("files") or {}
+        return str(files.get("tflite_sha256") or card.get("date") or "unknown")[:16]
 
     def loaded(self) -> list[str]:
         return sorted(self._loaded)

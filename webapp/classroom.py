@@ -9,7 +9,10 @@ import secrets
 import threading
 import time
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+import numpy as np
 
 # No 0/O, 1/I/L: a code read off a projector from the back of the room is typed right.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -118,6 +121,23 @@ class RateLimiter:
             del self._buckets[k]
         if len(self._buckets) >= self.max_keys:
             self._buckets.clear()
+
+
+def write_dataset(rows: Iterable[dict], target) -> None:
+    """Stored drawings -> the classroom's .npz dataset (the export, and what fine-tuning reads):
+    x (N, 28, 28) uint8 ink, y labels, student, source, predicted, probabilities, id."""
+    got = list(rows)
+    np.savez_compressed(
+        target,
+        x=np.stack([np.frombuffer(r["input"], np.uint8).reshape(28, 28) for r in got])
+        if got else np.zeros((0, 28, 28), np.uint8),
+        y=np.array([r["label"] for r in got], np.uint8),
+        student=np.array([r["student"] for r in got], dtype=str),
+        source=np.array([r["source"] for r in got], dtype=str),
+        predicted=np.array([r["digit"] for r in got], np.int16),
+        probabilities=np.array([r["probabilities"] for r in got], np.float32).reshape(-1, 10),
+        id=np.array([r["id"] for r in got], np.int64),
+    )
 
 
 def accuracy_table(per_digit: dict[int, tuple[int, int]]) -> dict:

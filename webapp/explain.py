@@ -70,18 +70,15 @@ class Explainer:
             else:
                 layer["values"] = [round(float(a), 4) for a in v]
             if stage.get("logits"):
-                layer["kind"] = "dense"
                 layer["logits"] = True
             layers.append(layer)
         logits = values[-1].astype(np.float64)
-        shifted = np.exp(logits - logits.max())  # the same softmax, without overflow
-        probs = shifted / shifted.sum()
-        layers.append({"name": "softmax", "kind": "softmax", "shape": [len(probs)], "params": 0,
-                       "values": [float(p) for p in probs],
-                       "exp": [float(e) for e in np.exp(np.clip(logits, -80, 80))],
-                       "sum": float(np.exp(np.clip(logits, -80, 80)).sum())})
-        return {"layers": layers, "logits": [float(v) for v in logits],
-                "probabilities": [float(p) for p in probs], "digit": int(probs.argmax())}
+        exp = np.exp(np.clip(logits, -80, 80))  # logits of a trained model sit far inside this
+        layers.append({"name": "softmax", "kind": "softmax", "shape": [len(exp)], "params": 0,
+                       "values": (exp / exp.sum()).tolist(), "exp": exp.tolist(),
+                       "sum": float(exp.sum())})
+        # The answer's digit and probabilities are /api/predict's, added by the route.
+        return {"layers": layers, "logits": logits.tolist()}
 
     def filters(self, layer: str) -> dict | None:
         for stage in self.stages:

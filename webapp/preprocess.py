@@ -94,14 +94,17 @@ def ink_map(img: Image.Image) -> np.ndarray:
         alpha = np.asarray(img.getchannel("A"))
         if alpha.min() >= 250:
             alpha = None  # opaque everywhere: an ordinary picture
-        elif not _visible_ink(img, alpha):
+        elif _one_colour(img):
             return alpha  # transparency is the ink: a canvas drawing (one colour on nothing)
     g = np.asarray(img.convert("L"))
     if alpha is not None:
+        opaque = alpha >= 250
+        if not _drawn_on(g, opaque):
+            return alpha
         # Strokes on an opaque card with transparent corners or border: the card's colour is the
         # background, and what shows through the transparency counts as card, not ink.
-        bg = int(np.median(g[alpha >= 250]))
-        g = np.where(alpha >= 250, g, np.uint8(bg))
+        bg = int(np.median(g[opaque]))
+        g = np.where(opaque, g, np.uint8(bg))
     else:
         border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
         bg = int(np.median(border))
@@ -116,17 +119,20 @@ def ink_map(img: Image.Image) -> np.ndarray:
     return np.clip(ink, 0, 255).astype(np.uint8)
 
 
-def _visible_ink(img: Image.Image, alpha: np.ndarray) -> bool:
-    """Whether the opaque part of an image with transparency holds a drawing of its own: both light
-    and dark pixels there (a card with strokes on it), not one colour (a canvas drawing's ink)."""
+def _one_colour(img: Image.Image) -> bool:
+    """Every pixel nearly the same colour (a canvas drawing's ink on transparency): nothing can be
+    drawn on an opaque card. A cheap check from the image's extrema."""
     bands = img.getextrema()[:3] if img.mode == "RGBA" else ()
-    if bands and all(hi - lo < 96 for lo, hi in bands):
-        return False  # one colour everywhere (a canvas's ink): nothing drawn on a card
-    opaque = alpha >= 250
-    if opaque.sum() < 0.2 * alpha.size:
+    return bool(bands) and all(hi - lo < 96 for lo, hi in bands)
+
+
+def _drawn_on(lum: np.ndarray, opaque: np.ndarray) -> bool:
+    """Whether the opaque part of an image with transparency holds a drawing of its own: a good
+    share of it, with both light and dark pixels (a card with strokes on it)."""
+    if opaque.sum() < 0.2 * opaque.size:
         return False  # mostly transparent: the transparency is the drawing
-    lum = np.asarray(img.convert("L"))[opaque]
-    return int(lum.max()) - int(lum.min()) >= 96
+    part = lum[opaque]
+    return int(part.max()) - int(part.min()) >= 96
 
 
 def as_uint8(ink: np.ndarray) -> np.ndarray:
@@ -282,7 +288,4 @@ def whole_canvas(data: bytes) -> np.ndarray:
     if is_blank(ink):
         raise EmptyDrawing("the drawing is empty")
     small = Image.fromarray(ink, "L").resize((SIZE, SIZE), Image.Resampling.LANCZOS)
-    x = np.asarray(small, dtype=np.float32) / 255.0
-    if x.max() <= 0:
-        raise EmptyDrawing("the drawing is empty")
-    return x
+    return np.asarray(small, dtype=np.float32) / 255.0

@@ -136,12 +136,16 @@ def schema_version(engine: Engine) -> str | None:
 
 
 # --- sessions ---------------------------------------------------------------------------------
-def create_session(engine: Engine, code: str) -> dict:
-    with engine.begin() as conn:
-        created = now()
-        sid = conn.execute(sessions.insert().values(code=code, created_at=created)
-                           .returning(sessions.c.id)).scalar_one()
-    return {"id": sid, "code": code, "created_at": created, "closed_at": None}
+def create_session(engine: Engine, code: str) -> dict | None:
+    """A new session, or None when the code is taken (the unique index decides, across workers)."""
+    created = now()
+    try:
+        with engine.begin() as conn:
+            sid = conn.execute(sessions.insert().values(code=code, created_at=created)
+                               .returning(sessions.c.id)).scalar_one()
+    except sa.exc.IntegrityError:
+        return None
+    return {"id": sid, "code": code, "created_at": created, "closed_at": None, "model": None}
 
 
 def find_session(engine: Engine, code: str) -> dict | None:
@@ -202,19 +206,23 @@ def purge_older_than(engine: Engine, days: float) -> int:
 # --- students ---------------------------------------------------------------------------------
 def seen(engine: Engine, session_id: int, student: str, nickname: str | None = None) -> None:
     """A student joined, or is still there (the page says so now and then)."""
-    t = now()
     with engine.begin() as conn:
-        updated = conn.execute(students.update().where(
-            students.c.session_id == session_id, students.c.student == student).values(
-            last_seen=t, **({"nickname": nickname} if nickname is not None else {}))).rowcount
-        if not updated:
-            try:
-                with conn.begin_nested():
-                    conn.execute(students.insert().values(
-                        session_id=session_id, student=student, nickname=nickname or "",
-                        joined_at=t, last_seen=t))
-            except sa.exc.IntegrityError:
-                pass  # joined from another worker at the same moment
+        _seen(conn, session_id, student, nickname)
+
+
+def _seen(conn: sa.Connection, session_id: int, student: str, nickname: str | None) -> None:
+    t = now()
+    updated = conn.execute(students.update().where(
+        students.c.session_id == session_id, students.c.student == student).values(
+        last_seen=t, **({"nickname": nickname} if nickname is not None else {}))).rowcount
+    if not updated:
+        try:
+            with conn.begin_nested():
+                conn.execute(students.insert().values(
+                    session_id=session_id, student=student, nickname=nickname or "",
+                    joined_at=t, last_seen=t))
+        except sa.exc.IntegrityError:
+            pass  # joined from another worker at the same moment
 
 
 def count_students(engine: Engine, session_id: int, within_seconds: float) -> tuple[int, int]:
@@ -237,11 +245,13 @@ def add_drawing(engine: Engine, session_id: int, row: dict[str, Any],
                 max_per_student: int, max_per_session: int) -> tuple[int | None, bool]:
     """Store one drawing, committed before this returns: (its id, whether it is new). A drawing
     whose `submission` id was stored before is not stored again (its first id comes back). The id
-    is None when a cap is reached (checked in the same transaction as the insert)."""
+    is None when a cap is reached (checked in the same transaction as the insert). The student
+    counts as seen, in the same transaction: one commit per drawing."""
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             # One writer per session at a time for the cap check; other sessions are not held up.
             conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": session_id})
+        _seen(conn, session_id, row["student"], row.get("nickname") or None)
         if row.get("submission"):
             before = conn.execute(sa.select(drawings.c.id).where(
                 drawings.c.session_id == session_id, drawings.c.student == row["student"],

@@ -9,15 +9,15 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 from sqlalchemy.engine import Engine
 
-from webapp import store
+from webapp import classroom, store
 
 MIN_DRAWINGS = 30  # the same rule as webapp.training.finetune.MIN_DRAWINGS (no TF import here)
 PREFIX = "class-"  # fine-tuned models are named class-<code>; nothing else is ever written
@@ -98,19 +98,14 @@ def start(engine: Engine, session: dict, models_dir: Path, instance: Path, base_
     if not source.is_file():
         raise CannotTeach(400, "no_keras_model", f"{base_model} has no .keras file to start from.")
     name = model_name(session["code"])
-    folder = instance / "jobs" / f"{name}-{os.getpid()}-{np.random.randint(1 << 30)}"
+    folder = instance / "jobs" / f"{name}-{secrets.token_hex(6)}"
     job_id = store.start_job(engine, session["id"], name, base_model, str(folder))
     if job_id is None:
         raise CannotTeach(409, "busy", "The network is already learning; wait for it or cancel it.")
     try:
         folder.mkdir(parents=True)
         export = folder / "class.npz"
-        rows = list(store.iter_export(engine, session["id"]))
-        np.savez_compressed(
-            export, x=np.stack([np.frombuffer(r["input"], np.uint8).reshape(28, 28) for r in rows]),
-            y=np.array([r["label"] for r in rows], np.uint8),
-            student=np.array([r["student"] for r in rows]),
-            id=np.array([r["id"] for r in rows], np.int64))
+        classroom.write_dataset(store.iter_export(engine, session["id"]), export)
         cmd = [sys.executable, "-m", "webapp.training.finetune", "--from", str(source),
                "--extra-data", str(export), "--out", str(models_dir / f"{name}.keras"), "--force",
                "--progress", str(folder / "progress.jsonl")]

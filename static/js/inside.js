@@ -4,6 +4,7 @@
 import { Pad } from "./pad.js";
 import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
 import { askServer } from "./api.js";
+import { inkImage } from "./ink.js";
 
 const $ = (sel) => document.querySelector(sel);
 const body = document.body;
@@ -115,13 +116,7 @@ function squareCanvas(values) {
   const side = Math.ceil(Math.sqrt(values.length));
   const canvas = document.createElement("canvas");
   canvas.width = canvas.height = side;
-  const img = new ImageData(side, side);
-  const peak = Math.max(...values, 1e-9);
-  values.forEach((v, i) => {
-    const g = 255 - Math.round((Math.max(0, v) / peak) * 255);
-    img.data.set([g, g, g, 255], i * 4);
-  });
-  canvas.getContext("2d").putImageData(img, 0, 0);
+  canvas.getContext("2d").putImageData(inkImage(values, side, side, Math.max(...values, 1e-9)), 0, 0);
   canvas.className = "square";
   return canvas;
 }

@@ -4,6 +4,7 @@
 import { Pad } from "./pad.js";
 import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
 import { askServer, errorText } from "./api.js";
+import { inkImage } from "./ink.js";
 
 const DEBOUNCE_MS = 120;
 const body = document.body;
@@ -63,12 +64,7 @@ function clearPreview() {
 }
 
 function showPreview(rows) {
-  const image = new ImageData(28, 28);
-  rows.flat().forEach((v, i) => {
-    const g = Math.round(255 * (1 - v)); // ink dark on white, as people draw it
-    image.data.set([g, g, g, 255], i * 4);
-  });
-  preview.getContext("2d").putImageData(image, 0, 0);
+  preview.getContext("2d").putImageData(inkImage(rows.flat(), 28, 28), 0, 0);
 }
 
 function showAnswer(answer) {

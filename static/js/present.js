@@ -2,6 +2,7 @@
 // live (a stream of server-sent events read with fetch, so the token travels in a header).
 import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
 import { readEvents } from "./api.js";
+import { inkImage } from "./ink.js";
 
 const $ = (sel) => document.querySelector(sel);
 const WALL_MAX = 48; // per column: the newest drawings; the stats count them all
@@ -42,16 +43,11 @@ function needToken(key) {
   $("[data-testid=console]").hidden = true;
 }
 
-function thumbnail(base64, size = 28) {
+function thumbnail(base64) {
   const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = size;
+  canvas.width = canvas.height = 28;
   const pixels = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  const image = new ImageData(28, 28);
-  pixels.forEach((v, i) => {
-    const g = 255 - v; // ink dark on white, as it was drawn
-    image.data.set([g, g, g, 255], i * 4);
-  });
-  canvas.getContext("2d").putImageData(image, 0, 0);
+  canvas.getContext("2d").putImageData(inkImage(pixels, 28, 28, 255), 0, 0);
   return canvas;
 }
 
