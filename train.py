@@ -49,9 +49,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="rotation, scale, shear, shift, elastic and stroke-thickness changes")
     p.add_argument("--real", default=DEFAULT_REAL,
                    help="pen-drawn digits (JSON lines of strokes) rendered as extra training data; "
-                        "only the 'train' writers of webapp.training.drawings.writer_split; 'none' to skip")
-    p.add_argument("--real-copies", type=int, default=2,
-                   help="renders of each real drawing per placement")
+                        "never the writers of the final group (webapp.training.variety."
+                        "writer_groups); 'none' to skip")
+    p.add_argument("--real-copies", type=int, default=2, choices=[1, 2],
+                   help="renders of each real drawing per placement: as drawn, and (2) again with "
+                        "--styles of the zeros, ones and sevens restyled")
+    p.add_argument("--styles", default="wide", choices=["none", "narrow", "wide"],
+                   help="the second copy restyles zeros, ones and sevens the way MNIST never shows "
+                        "them: slashes through zeros, flags (and feet) on ones, bars across sevens "
+                        "(webapp/training/variety.py); wide: longer flags on half of them, narrow: "
+                        "shorter on a third (writer-grouped cross-validation chose wide)")
+    p.add_argument("--not-digit", action=argparse.BooleanOptionalAction, default=True,
+                   help="an eleventh class, 'not a digit', taught with pen-drawn letters "
+                        "(data/unipen-letters) and drawn lines, dots, scribbles and shapes")
     p.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"],
                    help="auto: a GPU when TensorFlow sees one; cpu: hide GPUs; gpu: fail without one")
     p.add_argument("--strategy", default="auto", choices=["auto", "default", "mirrored", "multiworker"],
@@ -158,13 +168,21 @@ def main(argv: list[str] | None = None) -> int:
     n_val = max(len(x_train) // 12, 1)
     x_val, y_val = x_train[-n_val:], y_train[-n_val:]
     x_fit, y_fit = x_train[:-n_val], y_train[:-n_val]
-    real_count = 0
+    real_count = none_count = 0
     if args.real != "none":
-        x_real, y_real = training.real_drawings(
-            args.real, copies=args.real_copies, seed=args.seed, limit=args.limit, log=print)
+        x_real, y_real = variety_data(args, "digits", log=print)
+        if args.real_copies == 2:
+            kind = {"none": "digits", "narrow": "styled", "wide": "styled-wide"}[args.styles]
+            x2, y2 = variety_data(args, kind, log=print, seed=1)
+            x_real, y_real = np.concatenate([x_real, x2]), np.concatenate([y_real, y2])
         real_count = len(x_real)
         x_fit, y_fit = np.concatenate([x_fit, x_real]), np.concatenate([y_fit, y_real])
-    print(f"Training on {len(x_fit)} images ({real_count} rendered real drawings), "
+    if args.not_digit:
+        x_none, y_none = not_digit_data(args, log=print)
+        none_count = len(x_none)
+        x_fit, y_fit = np.concatenate([x_fit, x_none]), np.concatenate([y_fit, y_none])
+    print(f"Training on {len(x_fit)} images ({real_count} rendered real drawings, {none_count} "
+          "not digits), "
           f"validating on {len(x_val)}, testing on {len(x_test)}")
     # Several replicas: the global batch grows with them (each device keeps --batch-size) and the
     # learning rate follows linearly (Goyal et al., 2017), as TensorFlow's distribution guide does.
@@ -178,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = args.epochs * int(np.ceil(len(x_fit) / global_batch))
     peak = (args.learning_rate or (2e-3 if args.optimizer == "adam" else 0.05)) * replicas
     with strategy.scope():  # variables mirrored on every replica
-        model = architectures.build(args.arch)
+        model = architectures.build(args.arch, classes=11 if args.not_digit else 10)
         schedule = keras.optimizers.schedules.CosineDecay(peak, decay_steps=max(steps, 1))
         optimizer = (keras.optimizers.Adam(schedule) if args.optimizer == "adam"
                      else keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True))
@@ -215,11 +233,27 @@ def main(argv: list[str] | None = None) -> int:
 
     # --- evaluation -----------------------------------------------------------------------------
     probs = training.predict_batches(model, x_test.astype("float32") / 255.0)
-    y_pred = probs.argmax(1)
+    y_pred = probs[:, :10].argmax(1)  # the best digit, as /api/predict's "digit"
     accuracy = float((y_pred == y_test).mean())
     matrix = training.confusion(y_test, y_pred)
     per_class = {str(d): round(float(matrix[d, d] / max(matrix[d].sum(), 1)), 4) for d in range(10)}
     print(f"MNIST test accuracy: {accuracy:.4%} ({len(x_test)} images)")
+    not_digit = None
+    if args.not_digit:
+        from webapp.training import crossval, variety
+
+        recipe = {"none": "plain11", "narrow": "styled11", "wide": "wide11"}[args.styles]
+        threshold = crossval.chosen_threshold(recipe)
+        rejected = probs[:, 10] > threshold
+        strict = float(((y_pred == y_test) & ~rejected).mean())
+        not_digit = {"threshold": threshold,
+                     "threshold_from": f"{crossval.RESULTS.name}, recipe {recipe}",
+                     "mnist_test_rejected": round(float(rejected.mean()), 5),
+                     "mnist_test_accuracy_not_rejected": round(strict, 5),
+                     "training_images": none_count,
+                     "lookalike_letters_excluded": "".join(sorted(variety.LOOKALIKES))}
+        print(f"MNIST test: {rejected.mean():.2%} rejected as not a digit at {threshold}; right and "
+              f"not rejected {strict:.4%}")
 
     # --- saving ---------------------------------------------------------------------------------
     if not dist.chief:
@@ -247,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         "architecture": args.arch,
         "parameters": int(model.count_params()),
         "input": {"shape": [None, 28, 28, 1], "dtype": "float32", "range": [0, 1], "ink": 1},
-        "output": "10 softmax probabilities, index = digit",
+        "output": ("11 softmax probabilities: index = digit, 10 = not a digit" if args.not_digit
+                   else "10 softmax probabilities, index = digit"),
+        "not_digit": not_digit,
         "optimizer": {"name": args.optimizer, "peak_learning_rate": peak,
                       "schedule": "cosine decay to 0"},
         "epochs": args.epochs,
@@ -256,11 +292,15 @@ def main(argv: list[str] | None = None) -> int:
                      "learning_rate_scaled_by": replicas, "backup_dir": backup},
         "augmentation": training.AUGMENTATION if args.augment else None,
         "seed": args.seed,
-        "data": {"source": mnist.source, "sha256": mnist.sha256, "train": len(x_fit) - real_count,
+        "data": {"source": mnist.source, "sha256": mnist.sha256,
+                 "train": len(x_fit) - real_count - none_count,
                  "validation": len(x_val), "test": len(x_test), "limit": args.limit,
                  "real_drawings": {"file": Path(args.real).name if args.real != "none" else None,
-                                   "writers": "train side of webapp.training.drawings.writer_split",
-                                   "images": real_count, "copies": args.real_copies}},
+                                   "writers": "all but the final group of "
+                                              "webapp.training.variety.writer_groups",
+                                   "images": real_count, "copies": args.real_copies,
+                                   "styles": args.styles},
+                 "not_digit": none_count},
         "mnist_test_accuracy": round(accuracy, 5),
         "litert_vs_keras": agreement,
         "per_class_accuracy": per_class,
@@ -283,6 +323,54 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Saved {out}, {tflite.name}, {stem.name}.json and {', '.join(plots)} "
           f"({train_seconds:.0f} s training, {card['seconds_per_epoch']} s/epoch)")
     return 0
+
+
+def variety_data(args: argparse.Namespace, kind: str, log, seed: int = 0):
+    """Rendered real digits (as drawn, or restyled) of every writer outside the final group."""
+    import numpy as np
+
+    from webapp.training import variety
+
+    if Path(args.real).resolve() != variety.DIGITS.resolve():
+        from webapp.training import pipeline as training  # another file: the old writer split
+
+        return training.real_drawings(args.real, seed=seed, limit=args.limit, log=log)
+    groups = variety.writer_groups(variety.drawings.load_drawings(variety.DIGITS))
+    if args.limit:  # a quick run: render only as many as it uses, no cache
+        rng = np.random.default_rng([args.seed, seed])
+        items = [d for d in variety.drawings.load_drawings(variety.DIGITS)
+                 if groups[d.writer] != "final"][: args.limit]
+        if kind in ("styled", "styled-wide"):
+            wide = kind == "styled-wide"
+            share = variety.STYLE_SHARE_WIDE if wide else variety.STYLE_SHARE
+            items = [variety.restyle(d, rng, share, wide=wide) for d in items]
+        x, y, _, _ = variety.render_inputs(items, seed, list(variety.drawings.PLACEMENTS))
+        return x, y
+    got = variety.rendered(kind, seed=seed, log=log)
+    keep = np.asarray([groups.get(w) != "final" for w in got["writer"]])
+    return got["x"][keep], got["y"][keep]
+
+
+def not_digit_data(args: argparse.Namespace, log):
+    """Letters (writers outside the final group) and drawn shapes, labelled 'not a digit'."""
+    import numpy as np
+
+    from webapp.training import variety
+
+    groups = variety.writer_groups(variety.drawings.load_drawings(variety.DIGITS))
+    rng = np.random.default_rng([args.seed, 11])
+    if args.limit:  # a quick run: the full recipe's share of them, rendered now (no cache)
+        letters = [d for d in variety.load_letters() if variety.group_of(d.writer, groups) != "final"]
+        items = [letters[int(i)] for i in rng.choice(len(letters), args.limit, replace=False)]
+        x, y, _, _ = variety.render_inputs(items + variety.shapes(args.limit // 4, args.seed), 0)
+        return x, y
+    letters, shapes = variety.rendered("letters", log=log), variety.rendered("shapes", log=log)
+    idx = np.flatnonzero([variety.group_of(w, groups) != "final" for w in letters["writer"]])
+    idx = rng.choice(idx, min(variety.TRAIN_LETTERS, len(idx)), replace=False)
+    half = len(shapes["x"]) // 2  # the second half is for measuring
+    x = np.concatenate([letters["x"][idx], shapes["x"][:half]])
+    y = np.concatenate([letters["y"][idx], shapes["y"][:half]])
+    return x, y
 
 
 def finetune(args: argparse.Namespace) -> int:

@@ -8,6 +8,12 @@ with --url, or by replaying the strokes with a real mouse on the real page with 
     python benchmarks/real_drawings.py                      # measure writers, shipped model
     python benchmarks/real_drawings.py --naive --model baseline   # what most demos do
     python benchmarks/real_drawings.py --browser 200        # the same, through Chromium
+    python benchmarks/real_drawings.py --group final --not-digit --numbers 1000   # issue #15
+
+--group picks writers by webapp.training.variety.writer_groups (the final group is the one no
+decision looked at); --not-digit adds how many clearly-non-digit letters (those writers) and drawn
+shapes are answered "not a digit" and how many real digits are wrongly rejected; --numbers N
+composes N numbers of 2-4 digits from those writers' digits and reads them whole.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from webapp import preprocess  # noqa: E402
+from webapp import preprocess, recognition  # noqa: E402
 from webapp.classifier import Registry  # noqa: E402
 from webapp.training.drawings import PLACEMENTS, Drawing, load_drawings, renders, writer_split  # noqa: E402
 
@@ -47,16 +53,22 @@ def naive(data: bytes) -> np.ndarray:
     return preprocess.whole_canvas(data)
 
 
+REJECTED, SEVERAL = -2, -3  # answers that are not one digit: "not a digit", several digits
+
+
 def in_process(model: str, models_dir: Path, naive_resize: bool = False) -> Classify:
+    """The server's own path (webapp.recognition, as /api/predict): a real digit answered "not a
+    digit", or read as several digits, counts as wrong."""
     clf = Registry(models_dir).get(model)
-    prep = naive if naive_resize else preprocess.preprocess
 
     def classify(data: bytes) -> tuple[int, np.ndarray]:
         try:
-            x = prep(data)
+            r = recognition.recognise(data, clf, whole_canvas=naive_resize)
         except preprocess.EmptyDrawing:
             return -1, np.zeros((28, 28), np.float32)
-        return int(clf.predict(x).argmax()), x
+        if len(r.digits) > 1:
+            return SEVERAL, r.thousandths / 1000
+        return (REJECTED if r.rejected else r.digit), r.thousandths / 1000
 
     return classify
 
@@ -73,6 +85,10 @@ def over_http(url: str, model: str) -> Classify:
             if exc.code == 422:
                 return -1, np.zeros((28, 28), np.float32)
             raise
+        if body.get("rejected"):
+            return REJECTED, np.array(body["input"], dtype=np.float32)
+        if len(body.get("digits") or [1]) > 1:
+            return SEVERAL, np.array(body["input"], dtype=np.float32)
         return body["digit"], np.array(body["input"], dtype=np.float32)
 
     return classify
@@ -103,9 +119,10 @@ def summarise(rows: list[tuple[str, int, int, str]]) -> dict:
         groups["placement"][r[0]].append(r)
         groups["digit"][str(r[1])].append(r)
         groups["site"][r[3]].append(r)
-    matrix = np.zeros((10, 11), dtype=int)  # column 10: "empty" (no answer)
+    # columns 10-12: "empty" (no answer), "not a digit", "several digits"
+    matrix = np.zeros((10, 13), dtype=int)
     for _, label, pred, _ in rows:
-        matrix[label, pred if pred >= 0 else 10] += 1
+        matrix[label, pred if pred >= 0 else {-1: 10, REJECTED: 11, SEVERAL: 12}[pred]] += 1
     return {
         "count": len(rows),
         "accuracy": acc(rows),
@@ -132,7 +149,8 @@ def contact_sheet(failures: list[dict], path: Path, per_row: int = 6) -> None:
         sheet.paste(drawn.resize((84, 84), Image.Resampling.BOX), (x0 + 4, y0 + 4))
         seen = Image.fromarray(np.round(255 - f["seen"] * 255).astype(np.uint8), "L")
         sheet.paste(seen.resize((84, 84), Image.Resampling.NEAREST), (x0 + 96, y0 + 4))
-        said = "empty" if f["predicted"] < 0 else str(f["predicted"])
+        said = {-1: "empty", REJECTED: "not a digit", SEVERAL: "several"}.get(f["predicted"],
+                                                                          str(f["predicted"]))
         draw.text((x0 + 4, y0 + 92), f"{f['label']} -> {said}  {f['placement']}", fill="black")
     sheet.save(path)
 
@@ -196,6 +214,72 @@ def local_server(model: str):
     return serve()
 
 
+def not_digits(group_writers: set[str], model: str, models_dir: Path, seed: int,
+               shapes: int = 1600, keep_failures: int = 48) -> dict:
+    """How many clearly-non-digit letters (by these writers) and drawn shapes the server answers
+    "not a digit", in a random placement each, through the app's path."""
+    from webapp.training import drawings as dr
+    from webapp.training import variety
+
+    clf = Registry(models_dir).get(model)
+    letters = [d for d in variety.load_letters() if d.writer in group_writers]
+    drawn = variety.shapes(shapes, seed=seed + 100)  # not the shapes trained on (seed 0)
+    rng = np.random.default_rng([seed, 404])
+    names = list(PLACEMENTS)
+    out, failures = {}, []
+    for kind, items in (("letters", letters), ("shapes", drawn)):
+        said, by = [], defaultdict(list)
+        for d in items:
+            placement = names[int(rng.integers(len(names)))]
+            img = dr.render(dr.placed(d, placement, rng), dr.placement_pen(placement))
+            try:
+                r = recognition.recognise(png(img), clf)
+            except preprocess.EmptyDrawing:
+                continue  # "draw something": not a digit answer either, and not counted
+            said.append(r.rejected)
+            name = d.id.split("|")[-1] if kind == "letters" else d.id.split("/")[1]
+            by[name].append(r.rejected)
+            if not r.rejected and len(failures) < keep_failures:
+                failures.append({"placement": placement, "id": d.id, "label": name,
+                                 "predicted": r.number or r.digit, "drawn": img,
+                                 "seen": r.thousandths / 1000})
+        out[kind] = {"count": len(said), "rejected": round(float(np.mean(said)), 4),
+                     "by_kind": {k: round(float(np.mean(v)), 3) for k, v in sorted(by.items())}}
+    out["failures"] = failures
+    return out
+
+
+def whole_numbers(drawn: Sequence[Drawing], count: int, model: str, models_dir: Path, seed: int,
+                  keep_failures: int = 48) -> dict:
+    """Numbers of 2-4 digits composed from these writers' digits, read whole through the app's
+    path: right only when every digit is, in order."""
+    from webapp.training import drawings as dr
+    from webapp.training import variety
+
+    clf = Registry(models_dir).get(model)
+    rows, failures, ms = [], [], []
+    for label, strokes in variety.numbers(drawn, count, seed):
+        img = dr.render(strokes)
+        started = time.perf_counter()
+        try:
+            r = recognition.recognise(png(img), clf)
+            got = "".join("?" if p.rejected else str(p.digit) for p in r.digits)
+        except preprocess.EmptyDrawing:
+            got = ""
+        ms.append((time.perf_counter() - started) * 1e3)
+        rows.append((label, got))
+        if got != label and len(failures) < keep_failures:
+            failures.append({"placement": "number", "id": label, "label": label, "predicted": got,
+                             "drawn": img, "seen": np.zeros((28, 28), np.float32)})
+    by_len = defaultdict(list)
+    for label, got in rows:
+        by_len[str(len(label))].append(label == got)
+    return {"count": len(rows), "accuracy": round(float(np.mean([a == b for a, b in rows])), 4),
+            "by_length": {k: round(float(np.mean(v)), 4) for k, v in sorted(by_len.items())},
+            "digit_count_right": round(float(np.mean([len(a) == len(b) for a, b in rows])), 4),
+            "ms_p50": round(float(np.median(ms)), 2), "failures": failures}
+
+
 def table(results: dict, placements: Sequence[str]) -> str:
     head = f"{'placement':<12}" + "".join(f"{p:>11}" for p in placements) + f"{'overall':>10}"
     line = f"{'accuracy':<12}" + "".join(
@@ -213,6 +297,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--data", default=str(ROOT / "data" / "unipen" / "dev.jsonl.gz"))
     p.add_argument("--split", default="measure", choices=["measure", "train", "all"],
                    help="which writers (webapp.training.drawings.writer_split); report on 'measure'")
+    p.add_argument("--group", default=None,
+                   choices=["final", "cv", "fold0", "fold1", "fold2", "fold3", "fold4"],
+                   help="writers by webapp.training.variety.writer_groups instead of --split "
+                        "(cv: the five folds together)")
+    p.add_argument("--not-digit", action="store_true",
+                   help="also measure 'not a digit' on letters (these writers) and drawn shapes")
+    p.add_argument("--numbers", type=int, default=0, metavar="N",
+                   help="also read N composed numbers of 2-4 digits (these writers)")
     p.add_argument("--model", default="cnn")
     p.add_argument("--models-dir", default=str(ROOT / "models"))
     p.add_argument("--placements", nargs="+", default=list(PLACEMENTS), choices=list(PLACEMENTS))
@@ -231,6 +323,13 @@ def main(argv: list[str] | None = None) -> int:
 
     drawings = [d for d in load_drawings(args.data)
                 if args.split == "all" or writer_split(d.writer) == args.split]
+    if args.group:
+        from webapp.training import variety
+
+        groups = variety.writer_groups(load_drawings(args.data))
+        drawings = [d for d in load_drawings(args.data) if groups[d.writer] == args.group
+                    or (args.group == "cv" and groups[d.writer] != "final")]
+        args.split = f"group {args.group}"
     if args.browser:
         rng = np.random.default_rng(args.seed)
         drawings = [drawings[i] for i in sorted(rng.choice(len(drawings), args.browser, replace=False))]
@@ -250,8 +349,18 @@ def main(argv: list[str] | None = None) -> int:
         how = f"{'HTTP ' + args.url if args.url else 'in-process'}" + (
             ", naive whole-canvas resize" if args.naive else ", MNIST recipe") + (
             ", raster with the screen pen" if args.raster else "")
+    group_writers = {d.writer for d in drawings}
+    if args.not_digit:
+        results["not_digit"] = not_digits(group_writers, args.model, Path(args.models_dir), args.seed)
+        rejected = sum(r[11] for r in results["confusion_matrix"])
+        results["not_digit"]["digits_rejected"] = round(rejected / max(results["count"], 1), 4)
+    if args.numbers:
+        results["numbers"] = whole_numbers(drawings, args.numbers, args.model,
+                                           Path(args.models_dir), args.seed)
     seconds = time.perf_counter() - started
     failures = results.pop("failures", [])
+    extra_failures = {k: results[k].pop("failures") for k in ("not_digit", "numbers")
+                      if k in results}
     spread = "dealt over" if args.browser else "x"
     print(f"Model {args.model}, {how}: {len(drawings)} drawings by {writers} writers "
           f"({args.split} split) {spread} {len(args.placements)} placements = {results['count']} "
@@ -260,10 +369,24 @@ def main(argv: list[str] | None = None) -> int:
     if "agreement_with_in_process" in results:
         print(f"same answer as in-process on the same strokes: "
               f"{results['agreement_with_in_process'] * 100:.1f}%")
-    if args.sheet and failures:
+    if "not_digit" in results:
+        nd = results["not_digit"]
+        print(f"not a digit: letters {nd['letters']['rejected'] * 100:.1f}% of "
+              f"{nd['letters']['count']}, shapes {nd['shapes']['rejected'] * 100:.1f}% of "
+              f"{nd['shapes']['count']}; real digits rejected {nd['digits_rejected'] * 100:.2f}%")
+        print("  shapes: " + "  ".join(f"{k}:{v * 100:.0f}" for k, v in nd["shapes"]["by_kind"].items()))
+    if "numbers" in results:
+        nb = results["numbers"]
+        print(f"whole numbers: {nb['accuracy'] * 100:.1f}% of {nb['count']} right ("
+              + ", ".join(f"{k} digits {v * 100:.1f}%" for k, v in nb["by_length"].items())
+              + f"); p50 {nb['ms_p50']} ms each")
+    if args.sheet:
         Path(args.sheet).parent.mkdir(parents=True, exist_ok=True)
-        contact_sheet(failures, Path(args.sheet))
-        print(f"Failures: {args.sheet} ({len(failures)} shown)")
+        for suffix, found in (("", failures), *((f"-{k}", v) for k, v in extra_failures.items())):
+            if found:
+                where = Path(args.sheet).with_name(Path(args.sheet).stem + suffix + ".png")
+                contact_sheet(found, where)
+                print(f"Failures: {where} ({len(found)} shown)")
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(

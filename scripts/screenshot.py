@@ -41,8 +41,26 @@ def main(out: str = "docs/screenshot.png") -> None:
         phone.wait_for_selector("html[data-ready=true]")
         draw(phone, place(eight.strokes, 0.3, 0.3, 0.35))
         phone.screenshot(path=str(Path(out).with_name("screenshot-phone-ko.png")))
+        # A whole number, and something that is not a digit
+        import numpy as np
+
+        from webapp.training import variety
+
+        by = {}
+        for d in sample:
+            by.setdefault(d.label, d)
+        _, strokes = variety.compose_number([by[2], by[0], by[2], by[6]],
+                                            np.random.default_rng(4), pen=0.2)
+        page.keyboard.press("Escape")
+        draw(page, place(strokes, 0.9, 0.5, 0.5))
+        page.screenshot(path=str(Path(out).with_name("screenshot-number.png")))
+        letters = variety.load_letters(ROOT / "tests" / "data" / "letters_sample.jsonl.gz")
+        a = next(d for d in letters if d.id.endswith("|A"))
+        page.keyboard.press("Escape")
+        draw(page, place(a.strokes, 0.6, 0.5, 0.5))
+        page.screenshot(path=str(Path(out).with_name("screenshot-not-digit.png")))
         browser.close()
-    print(f"wrote {out} and screenshot-phone-ko.png")
+    print(f"wrote {out}, screenshot-phone-ko.png, screenshot-number.png, screenshot-not-digit.png")
 
 
 if __name__ == "__main__":

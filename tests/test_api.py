@@ -20,7 +20,11 @@ def seven_png(real_sample):
 def check_answer(resp, digit=None):
     assert resp.status_code == 200, resp.get_json()
     body = resp.get_json()
-    assert set(body) == {"digit", "confidence", "probabilities", "input", "model", "timing_ms"}
+    assert set(body) == {"digit", "confidence", "probabilities", "input", "model", "timing_ms",
+                         "rejected", "not_digit", "number", "digits"}
+    assert body["rejected"] is False and 0 <= body["not_digit"] < 0.75
+    assert body["number"] == str(body["digit"]) and len(body["digits"]) == 1
+    assert body["digits"][0]["digit"] == body["digit"]
     p = np.array(body["probabilities"])
     assert p.shape == (10,) and abs(p.sum() - 1) < 1e-4 and (p >= 0).all()
     assert body["digit"] == int(p.argmax()) and body["confidence"] == pytest.approx(p.max())
@@ -67,7 +71,10 @@ def test_input_is_what_the_model_saw(client, app, seven_png):
     body = check_answer(client.post("/api/predict", data=seven_png, content_type="image/png"))
     model = app.extensions["digitpad.registry"].get("cnn")
     p = model.predict(np.array(body["input"], dtype=np.float32))
-    assert np.allclose(p, body["probabilities"], atol=1e-6)
+    # Eleven outputs: the ten digits' share, and "not a digit"
+    assert p.shape == (11,)
+    assert np.allclose(p[:10] / p[:10].sum(), body["probabilities"], atol=1e-6)
+    assert body["not_digit"] == pytest.approx(p[10], abs=1e-6)
 
 
 def test_input_has_three_decimals(client, seven_png):

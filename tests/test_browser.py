@@ -70,8 +70,8 @@ def test_upload_matches_its_python_twin(pad, real_sample, monkeypatch):
     """The page's upload has the geometry webapp.training.drawings.render gives the benchmarks and the
     training data: a large drawing is scaled down to exportMaxSide, a small one is not scaled up."""
     uploads = []
-    received = preprocess.preprocess
-    monkeypatch.setattr(preprocess, "preprocess", lambda data: uploads.append(data) or received(data))
+    received = preprocess.decode
+    monkeypatch.setattr(preprocess, "decode", lambda data: uploads.append(data) or received(data))
     for size, centre in ((0.7, 0.5), (0.2, 0.3)):
         pad.keyboard.press("Escape")
         uploads.clear()
@@ -163,8 +163,12 @@ def test_an_older_answer_never_overwrites_a_newer_drawing(pad, real_sample):
     expect(pad.locator(PREDICTION)).to_have_attribute("data-state", "pending")
     with pad.expect_response("**/api/predict") as newer:
         pad.mouse.up()
-    digit = newer.value.json()["digit"]
-    expect_digit(pad, digit)
+    answer = newer.value.json()
+    if answer["rejected"]:  # a 1 with a bar across its top may well be "not a digit"
+        expect(pad.locator(PREDICTION)).to_have_attribute("data-kind", "rejected")
+    else:
+        expect_digit(pad, answer["digit"])
+    assert answer["digit"] != 1 or answer["rejected"]  # not the first drawing's answer
 
 
 def wait_until(page, script, timeout_ms=5000):
@@ -312,4 +316,94 @@ def test_phone(browser, live_server, real_sample):
         assert b["y"] + b["height"] <= 667 and b["x"] + b["width"] <= 375, (sel, b)
     card = page.locator(".pad-area").bounding_box()
     assert abs(card["x"] - (375 - card["x"] - card["width"])) <= 1  # centred
+    context.close()
+
+
+def test_a_number_is_shown_whole_with_each_digits_input(pad, real_sample):
+    """Three real digits written side by side: the number, large, and each digit's own 28x28."""
+    from webapp.training import variety
+
+    by = {}
+    for d in real_sample:
+        by.setdefault(d.label, d)
+    _, strokes = variety.compose_number([by[2], by[0], by[4]], np.random.default_rng(5), pen=0.2)
+    mouse_draw(pad, place(strokes, 0.85, 0.5, 0.5))
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-kind", "number", timeout=10_000)
+    expect(pad.locator(PREDICTION)).to_have_text("204")
+    parts = pad.get_by_test_id("digit-part")
+    expect(parts).to_have_count(3)
+    expect(parts.nth(1)).to_contain_text("0")
+    expect(pad.get_by_test_id("bars")).to_be_hidden()
+    # Each part's 28x28 holds ink
+    dark = pad.evaluate("""() => [...document.querySelectorAll('[data-testid=digit-part] canvas')]
+        .map((c) => { const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+                      let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++;
+                      return n; })""")
+    assert all(n > 15 for n in dark), dark
+    # Back to one digit: the single-digit view as before
+    pad.keyboard.press("Escape")
+    mouse_draw(pad, place(first_of(real_sample, 7).strokes, 0.65, 0.5, 0.5))
+    expect_digit(pad, 7)
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-kind", "digit")
+    expect(pad.get_by_test_id("bars")).to_be_visible()
+    expect(pad.get_by_test_id("digits")).to_be_hidden()
+
+
+def test_a_star_is_not_a_digit_in_both_languages(pad):
+    """A five-pointed star: the page says it is not a digit, and why a network can say so."""
+    import math
+
+    star = [(0.5 + 0.3 * math.sin(4 * math.pi * i / 5), 0.5 - 0.3 * math.cos(4 * math.pi * i / 5))
+            for i in range(6)]
+    steps = [(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+             for a, b in zip(star, star[1:]) for t in np.linspace(0, 1, 8)]
+    if pad.evaluate("document.documentElement.lang") == "ko":
+        pad.get_by_test_id("lang").click()
+    mouse_draw(pad, [steps])
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-kind", "rejected", timeout=10_000)
+    expect(pad.get_by_test_id("status")).to_contain_text("doesn't look like a digit")
+    expect(pad.get_by_test_id("not-digit-why")).to_be_visible()
+    pad.get_by_test_id("lang").click()
+    expect(pad.get_by_test_id("status")).to_contain_text("숫자처럼 보이지 않아요")
+    expect(pad.get_by_test_id("not-digit-why")).to_contain_text("숫자 아님")
+    pad.get_by_test_id("lang").click()
+
+
+# matchMedia, recorded: headless Chromium changes devicePixelRatio under CDP emulation but fires no
+# event for it, so the test fires the page's own "resolution" query the way a zoom or a move to a
+# projector would.
+RECORD_MEDIA_QUERIES = """
+window.__queries = [];
+const realMatchMedia = window.matchMedia.bind(window);
+window.matchMedia = (text) => {
+  const query = realMatchMedia(text);
+  const entry = { text, listeners: [] };
+  const add = query.addEventListener.bind(query);
+  query.addEventListener = (type, fn, options) => { entry.listeners.push(fn); add(type, fn, options); };
+  window.__queries.push(entry);
+  return query;
+};
+"""
+
+
+def test_a_pixel_ratio_change_resizes_the_backing_store(browser, live_server):
+    context = browser.new_context(viewport={"width": 1000, "height": 800}, device_scale_factor=1)
+    page = context.new_page()
+    page.add_init_script(RECORD_MEDIA_QUERIES)
+    page.goto(live_server)
+    page.wait_for_selector("html[data-ready=true]")
+    size = "(() => { const c = document.querySelector('#pad'); return [c.width, c.clientWidth]; })()"
+    width, css = page.evaluate(size)
+    assert width == css
+    cdp = context.new_cdp_session(page)
+    cdp.send("Emulation.setDeviceMetricsOverride",
+             {"width": 1000, "height": 800, "deviceScaleFactor": 2, "mobile": False})
+    assert page.evaluate("devicePixelRatio") == 2
+    page.evaluate("""() => {
+        const watched = window.__queries.filter((q) => q.text.includes('dppx')).at(-1);
+        watched.listeners.forEach((fn) => fn(new Event('change'))); }""")
+    width, css = page.evaluate(size)
+    assert width == 2 * css, (width, css)
+    # The next change is watched too: a query on the new ratio.
+    assert "2dppx" in page.evaluate("window.__queries.filter((q) => q.text.includes('dppx')).at(-1).text")
     context.close()

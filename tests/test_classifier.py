@@ -43,7 +43,7 @@ def test_keras_model_meets_the_contract():
 
     model = keras.saving.load_model(MODELS / "cnn.keras", compile=False)
     assert tuple(model.input_shape) == (None, 28, 28, 1)
-    assert tuple(model.output_shape) == (None, 10)
+    assert tuple(model.output_shape) == (None, 11)  # ten digits and "not a digit"
     p = model(np.zeros((3, 28, 28, 1), np.float32), training=False).numpy()
     assert np.allclose(p.sum(1), 1, atol=1e-5)
 

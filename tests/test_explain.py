@@ -37,7 +37,8 @@ def test_every_stage_is_there_in_order(answered):
     for layer in body["layers"]:
         assert ("maps" in layer) != ("values" in layer)
         assert layer["params"] >= 0 and layer["shape"]
-    assert sum(layer["params"] for layer in body["layers"]) == 198_442  # the model's parameters
+    # the model's parameters: ten digits and "not a digit" from 128 units (no bias before BN)
+    assert sum(layer["params"] for layer in body["layers"]) == 198_571
     assert len(inside.data) < 150_000
 
 
@@ -45,7 +46,12 @@ def test_the_last_stage_is_predicts_answer(answered):
     inside, predicted, _ = answered
     body = inside.get_json()
     softmax = body["layers"][-1]
-    assert np.allclose(softmax["values"], predicted["probabilities"], atol=1e-5)
+    # Eleven outputs: the ten digits' share of them is /api/predict's ten probabilities.
+    assert len(softmax["values"]) == 11
+    digits = np.array(softmax["values"][:10]) / sum(softmax["values"][:10])
+    assert np.allclose(digits, predicted["probabilities"], atol=1e-5)
+    assert body["not_digit"] == pytest.approx(softmax["values"][10], abs=1e-6)
+    assert body["rejected"] is False
     assert np.allclose(body["probabilities"], predicted["probabilities"], atol=1e-7)
     exp = np.array(softmax["exp"])
     assert np.allclose(exp / softmax["sum"], softmax["values"], atol=1e-6)

@@ -1,28 +1,21 @@
-"""Regression: real pen-drawn digits by writers never trained on, in every placement, through the
-server's own path (HTTP route -> preprocess -> classifier)."""
+"""Regression: real pen-drawn digits, letters and whole numbers by writers the shipped model never
+trained on (the final group of webapp.training.variety.writer_groups), in every placement, through
+the server's own path (HTTP route -> recognition -> classifier).
+
+Every threshold here fails when the baseline model is served (DIGITPAD_DEFAULT_MODEL=baseline):
+the figures it gets are in each test's docstring."""
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from benchmarks.real_drawings import evaluate, png
-from webapp.training.drawings import PLACEMENTS, load_drawings, writer_split
+from benchmarks.real_drawings import REJECTED, SEVERAL, evaluate, png
+from webapp.training import variety
+from webapp.training.drawings import PLACEMENTS, load_drawings, placed, placement_pen, render
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def results(client_module, real_sample):
-    assert all(writer_split(d.writer) == "measure" for d in real_sample)
-
-    def classify(data):
-        resp = client_module.post("/api/predict", data=data, content_type="image/png")
-        if resp.status_code == 422:
-            return -1, None
-        assert resp.status_code == 200, resp.get_json()
-        return resp.get_json()["digit"], None
-
-    return evaluate(real_sample, classify, list(PLACEMENTS), seed=0)
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.fixture(scope="module")
@@ -31,42 +24,123 @@ def client_module(app):
 
 
 @pytest.fixture(scope="module")
-def all_measure_writers(client_module):
-    """All 1,416 digits of the 26 measurement writers (data/unipen/), in the two hardest
-    placements: enough drawings to tell the shipped CNN (99.2%) from the baseline (97.5%)."""
-    drawings = [d for d in load_drawings(ROOT / "data" / "unipen" / "dev.jsonl.gz")
-                if writer_split(d.writer) == "measure"]
-
+def ask(client_module):
     def classify(data):
         resp = client_module.post("/api/predict", data=data, content_type="image/png")
-        return (resp.get_json()["digit"] if resp.status_code == 200 else -1), None
+        if resp.status_code == 422:
+            return -1, None
+        assert resp.status_code == 200, resp.get_json()
+        body = resp.get_json()
+        if body["rejected"]:
+            return REJECTED, body
+        if len(body["digits"]) > 1:
+            return SEVERAL, body
+        return body["digit"], body
 
-    return evaluate(drawings, classify, ["small", "thick-pen"], seed=0)
+    return classify
 
 
-def test_the_served_model_beats_the_baseline_on_every_measurement_writer(all_measure_writers):
-    """Fails when the baseline is served (DIGITPAD_DEFAULT_MODEL=baseline: 97.5% and 97.4%, zeros
-    at 92%), passes with the shipped CNN (99.2% and 99.2%)."""
-    r = all_measure_writers
-    assert r["count"] == 2 * 1416
+@pytest.fixture(scope="module")
+def final_sample():
+    return load_drawings(DATA / "final_sample.jsonl.gz")
+
+
+@pytest.fixture(scope="module")
+def results(ask, final_sample):
+    return evaluate(final_sample, ask, list(PLACEMENTS), seed=0)
+
+
+@pytest.fixture(scope="module")
+def final_group(ask):
+    """All digits of the final group (data/unipen/), in the two hardest placements."""
+    digits = load_drawings(ROOT / "data" / "unipen" / "dev.jsonl.gz")
+    groups = variety.writer_groups(digits)
+    chosen = [d for d in digits if groups[d.writer] == "final"]
+    return evaluate(chosen, ask, ["small", "thick-pen"], seed=0)
+
+
+def test_the_sample_is_the_final_group_and_balanced(final_sample):
+    groups = variety.writer_groups(load_drawings(ROOT / "data" / "unipen" / "dev.jsonl.gz"))
+    assert all(groups[d.writer] == "final" for d in final_sample)
+    assert len(final_sample) == 300
+    assert {d.label for d in final_sample} == set(range(10))
+
+
+def test_the_served_model_beats_the_baseline_on_every_final_writer(final_group):
+    """All 1,063 digits of the final group: the shipped cnn gets 96.7% and 96.8% (small,
+    thick pen), the baseline 96.0% and 95.8%. Zeros and nines of two writers are the weak spot
+    (both models near 87-91%): a floor, not a target."""
+    r = final_group
     for placement, accuracy in r["per_placement"].items():
-        assert accuracy >= 0.988, (placement, r["per_placement"])
-    assert min(r["per_digit"].values()) >= 0.965, r["per_digit"]
-
-
-def test_sample_is_balanced(real_sample):
-    assert len(real_sample) == 200
-    assert {d.label for d in real_sample} == set(range(10))
+        assert accuracy >= 0.963, (placement, r["per_placement"])
+    assert min(r["per_digit"].values()) >= 0.86, r["per_digit"]
 
 
 @pytest.mark.parametrize("placement", list(PLACEMENTS))
-def test_each_placement_at_least_97_percent(results, placement):
-    assert results["per_placement"][placement] >= 0.97, results["per_placement"]
+def test_each_placement(results, placement):
+    """The committed sample (300 digits x 5 placements): cnn 97.7-98.3%, baseline 96.3-97.0%."""
+    assert results["per_placement"][placement] >= 0.973, results["per_placement"]
 
 
 def test_overall_and_per_digit(results):
-    assert results["accuracy"] >= 0.97
-    assert min(results["per_digit"].values()) >= 0.9, results["per_digit"]
+    """cnn 97.9% (weakest digit 90.7%), baseline 96.7% (89.3%)."""
+    assert results["accuracy"] >= 0.975, results["accuracy"]
+    assert min(results["per_digit"].values()) >= 0.90, results["per_digit"]
+
+
+def test_real_digits_are_rarely_rejected(results, final_group):
+    """1.05% of these real digits are answered "not a digit" (the target is 0.5%: not met)."""
+    rejected = sum(row[11] for row in results["confusion_matrix"])
+    rejected += sum(row[11] for row in final_group["confusion_matrix"])
+    assert rejected <= 0.012 * (results["count"] + final_group["count"])
+
+
+@pytest.fixture(scope="module")
+def letters_and_shapes(ask):
+    letters = variety.load_letters(DATA / "letters_sample.jsonl.gz")
+    drawn = variety.shapes(160, seed=99)
+    rng = np.random.default_rng(7)
+    names = list(PLACEMENTS)
+    said = {}
+    for kind, items in (("letters", letters), ("shapes", drawn)):
+        answers = []
+        for d in items:
+            placement = names[int(rng.integers(len(names)))]
+            img = render(placed(d, placement, rng), placement_pen(placement))
+            answers.append(ask(png(img))[0])
+        said[kind] = np.asarray(answers)
+    return said
+
+
+def test_letters_are_not_digits(letters_and_shapes):
+    """400 clearly-non-digit letters: cnn rejects 95.3%, the baseline (no such answer) none."""
+    said = letters_and_shapes["letters"]
+    assert len(said) == 400
+    assert (said == REJECTED).mean() >= 0.93, (said == REJECTED).mean()
+
+
+def test_lines_dots_scribbles_and_shapes_are_not_digits(letters_and_shapes):
+    """160 drawn shapes (seed 99, never trained on): cnn rejects 93.8%, the baseline none."""
+    said = letters_and_shapes["shapes"]
+    answered = said[said != -1]  # "draw something" (a blank or a dot) is no digit answer either
+    assert (answered == REJECTED).mean() >= 0.92, (answered == REJECTED).mean()
+
+
+def test_whole_numbers_from_writers_never_seen(client_module, final_sample):
+    """150 numbers of 2-4 digits from the sample's writers: cnn reads 92.0% whole, the baseline
+    86.0% (the target, 97%, is not met)."""
+    right, count = 0, 0
+    wrong = []
+    for label, strokes in variety.numbers(final_sample, 150, seed=11):
+        resp = client_module.post("/api/predict", data=png(render(strokes)),
+                                  content_type="image/png")
+        body = resp.get_json()
+        got = "".join(str(d["digit"]) for d in body["digits"])
+        count += 1
+        right += got == label and body["number"] == label
+        if got != label:
+            wrong.append((label, got))
+    assert right >= 0.89 * count, wrong
 
 
 def test_png_helper_round_trips():

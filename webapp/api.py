@@ -81,9 +81,10 @@ def model_named(name: str):
         raise RequestError(503, "model_unavailable", f"Model {name!r} could not be loaded.") from None
 
 
-def classify_upload(data: bytes, model, whole_canvas: bool = False) -> recognition.Recognition:
+def classify_upload(data: bytes, model, whole_canvas: bool = False, several: bool = True
+                    ) -> recognition.Recognition:
     try:
-        return recognition.recognise(data, model, whole_canvas=whole_canvas)
+        return recognition.recognise(data, model, whole_canvas=whole_canvas, several=several)
     except preprocess.InvalidImage as exc:
         raise RequestError(400, "invalid_image", f"Could not read the image: {exc}.") from None
     except preprocess.EmptyDrawing:
@@ -138,11 +139,12 @@ def explain():
     name = request.args.get("model", current_app.config["DEFAULT_MODEL"])
     model = model_named(name)
     data, _ = read_upload(request)
-    answer = classify_upload(data, model, wants_whole_canvas())
+    answer = classify_upload(data, model, wants_whole_canvas(), several=False)
     started = time.perf_counter()
     inside = explainer_for(name).explain(answer.thousandths / 1000)
     inside.update(model=name, digit=answer.digit, confidence=answer.confidence,
-                  probabilities=answer.probabilities.tolist(),
+                  probabilities=answer.probabilities.tolist(), rejected=answer.rejected,
+                  not_digit=answer.not_digit,
                   timing_ms={"preprocess": round(answer.preprocess_ms, 3),
                              "explain": round((time.perf_counter() - started) * 1e3, 3)})
     return json_response(inside)

@@ -133,7 +133,7 @@ def submit_drawing(code: str):
     limited(f"ip:{client}", "digitpad.address_limiter")
     limited(f"student:{s['id']}:{sub.student}")
     name = session_model(s)
-    answer = classify_upload(data, model_named(name))
+    answer = classify_upload(data, model_named(name), several=False)  # a challenge asks for one digit
     registry = current_app.extensions["digitpad.registry"]
     row = {"student": sub.student, "nickname": sub.nickname, "label": sub.label,
            "source": sub.source, "png": data, "input": answer.input_uint8().tobytes(),

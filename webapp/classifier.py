@@ -1,4 +1,5 @@
-"""The trained model behind a small, thread-safe interface: 28x28 ink in, 10 probabilities out.
+"""The trained model behind a small, thread-safe interface: 28x28 ink in, 10 probabilities out (11
+for a model taught to say "not a digit": the eleventh is that).
 
 Two back ends give the same answers (tests/test_classifier.py checks it on MNIST):
 - LiteRT runs `models/NAME.tflite` (written by train.py) in ~0.2 ms without TensorFlow in the
@@ -21,6 +22,10 @@ import numpy as np
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
+# Ten digits, or ten digits and "not a digit" (webapp.training.variety.NOT_DIGIT).
+OUTPUTS = ((10,), (11,))
+
+
 class ModelError(RuntimeError):
     """A model that cannot be loaded or does not meet the contract."""
 
@@ -33,14 +38,14 @@ class Classifier(Protocol):
     backend: str
 
     def predict(self, x: np.ndarray) -> np.ndarray:
-        """(28, 28) float32 in [0, 1] -> (10,) float32 probabilities."""
+        """(28, 28) float32 in [0, 1] -> (10,) or (11,) float32 probabilities."""
         ...
 
 
 def _check_output(p: np.ndarray, source: Path) -> np.ndarray:
     p = np.asarray(p, dtype=np.float32).reshape(-1)
-    if p.shape != (10,) or not np.isfinite(p).all() or abs(float(p.sum()) - 1) > 1e-3:
-        raise ModelError(f"{source} does not output 10 probabilities")
+    if p.shape not in OUTPUTS or not np.isfinite(p).all() or abs(float(p.sum()) - 1) > 1e-3:
+        raise ModelError(f"{source} does not output 10 (or 11) probabilities")
     return p
 
 
@@ -57,8 +62,8 @@ class LiteRTClassifier:
         except Exception as exc:
             raise ModelError(f"cannot load {path}: {exc}") from exc
         inp, out = self._interp.get_input_details()[0], self._interp.get_output_details()[0]
-        if tuple(inp["shape"]) != (1, 28, 28, 1) or tuple(out["shape"]) != (1, 10):
-            raise ModelError(f"{path}: expected input (1,28,28,1) and output (1,10), "
+        if tuple(inp["shape"]) != (1, 28, 28, 1) or tuple(out["shape"][1:]) not in OUTPUTS:
+            raise ModelError(f"{path}: expected input (1,28,28,1) and output (1,10) or (1,11), "
                              f"got {tuple(inp['shape'])} and {tuple(out['shape'])}")
         self._in, self._out = inp["index"], out["index"]
         self._lock = threading.Lock()  # one interpreter is not safe to invoke from two threads
@@ -97,8 +102,8 @@ class KerasClassifier:
             model = keras.saving.load_model(path, compile=False)
         except Exception as exc:
             raise ModelError(f"cannot load {path}: {exc}") from exc
-        if tuple(model.input_shape) != (None, 28, 28, 1) or tuple(model.output_shape) != (None, 10):
-            raise ModelError(f"{path}: expected input (None,28,28,1) and output (None,10)")
+        if tuple(model.input_shape) != (None, 28, 28, 1) or tuple(model.output_shape[1:]) not in OUTPUTS:
+            raise ModelError(f"{path}: expected input (None,28,28,1) and output (None,10) or (None,11)")
         self._run = tf.function(
             lambda x: model(x, training=False),
             input_signature=[tf.TensorSpec([1, 28, 28, 1], tf.float32)],

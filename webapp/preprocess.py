@@ -82,10 +82,12 @@ def ink_map(img: Image.Image) -> np.ndarray:
     if max(img.size) > WORKING_SIDE:
         img = img.copy()
         img.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
-    if max(img.size) >= 2 * WORK_RANGE[1]:
-        # A whole canvas (or a photo): averaging 2x2 (or more) blocks first makes every later
-        # step several times cheaper, and a digit of a normal size then needs no resampling.
-        img = img.reduce(max(img.size) // WORK_RANGE[1])
+    # A whole canvas (or a photo): averaging 2x2 (or more) blocks first makes every later step
+    # several times cheaper, and a digit of a normal size then needs no resampling. A wide, flat
+    # image (a number written across the pad) keeps the pixels its digits' height needs.
+    factor = min(max(img.size) // WORK_RANGE[1], min(img.size) // WORK_RANGE[0])
+    if factor >= 2:
+        img = img.reduce(factor)
     has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
     if img.mode not in ("L", "RGB", "RGBA", "LA"):
         img = img.convert("RGBA" if has_alpha else "RGB")

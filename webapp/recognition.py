@@ -1,14 +1,42 @@
 """One drawing in, the model's answer out: the domain function behind /api/predict and the
-classroom's submissions, testable without Flask."""
+classroom's submissions, testable without Flask.
+
+A drawing may hold one digit, several side by side (a number: webapp.numbers finds them), or
+something that is not a digit at all (a model with an eleventh "not a digit" output says so).
+"""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from webapp import preprocess
+from webapp import numbers, preprocess
+
+# Used when a model's card does not say: reject when "not a digit" is the likelier half.
+DEFAULT_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One digit's answer: the ten digits' probabilities (renormalised when the model also has
+    "not a digit"), that probability, and exactly what the model saw (x 1000)."""
+
+    digit: int
+    confidence: float
+    probabilities: np.ndarray  # (10,) float32
+    not_digit: float
+    rejected: bool
+    thousandths: np.ndarray  # (28, 28) integers 0..1000
+    box: tuple[int, int, int, int] | None = None  # in the uploaded image's pixels
+
+    def as_json(self, with_input: bool = True) -> dict:
+        body = {"digit": self.digit, "confidence": self.confidence, "rejected": self.rejected,
+                "not_digit": round(self.not_digit, 6), "box": self.box}
+        if with_input:  # a single digit's input and probabilities are the answer's own
+            body.update(probabilities=self.probabilities, input=self.thousandths / 1000)
+        return body
 
 
 @dataclass(frozen=True)
@@ -19,33 +47,150 @@ class Recognition:
     thousandths: np.ndarray  # (28, 28) integers 0..1000: exactly what the model saw, x 1000
     preprocess_ms: float
     inference_ms: float
+    not_digit: float = 0.0  # the model's "not a digit" probability (0 for a ten-class model)
+    rejected: bool = False
+    digits: tuple[Reading, ...] = field(default=())  # left to right; one for a single digit
 
     def input_uint8(self) -> np.ndarray:
         """The model's input as an 8-bit image (for storage and thumbnails)."""
         return np.rint(self.thousandths * 0.255).astype(np.uint8)
 
+    @property
+    def number(self) -> str | None:
+        """The digits read left to right; None when any of them is not a digit."""
+        if self.rejected or not self.digits:
+            return None
+        return "".join(str(r.digit) for r in self.digits)
+
     def as_json(self, model: str) -> dict:
-        return {
+        body = {
             "digit": self.digit,
             "confidence": self.confidence,
             "probabilities": self.probabilities.tolist(),
+            "rejected": self.rejected,
+            "not_digit": round(self.not_digit, 6),
+            "number": self.number,
+            "digits": [r.as_json(with_input=len(self.digits) > 1) for r in self.digits],
             "model": model,
             "timing_ms": {"preprocess": round(self.preprocess_ms, 3),
                           "inference": round(self.inference_ms, 3)},
             # Three decimals are plenty for ink; the model was given these rounded values.
             "input": self.thousandths / 1000,
         }
+        return body
 
 
-def recognise(data: bytes, model, *, whole_canvas: bool = False) -> Recognition:
-    """Image bytes -> the model's answer. Raises preprocess.InvalidImage / EmptyDrawing.
-    `whole_canvas`: skip the MNIST recipe and resize the whole image, as most demos do."""
-    started = time.perf_counter()
-    x = preprocess.whole_canvas(data) if whole_canvas else preprocess.preprocess(data)
+def threshold_of(model) -> float:
+    card = getattr(model, "card", None) or {}
+    return float((card.get("not_digit") or {}).get("threshold", DEFAULT_THRESHOLD))
+
+
+def read(x: np.ndarray, model, threshold: float, box=None) -> Reading:
+    """A 28x28 input -> one digit's answer."""
     thousandths = np.rint(x * 1000).astype(np.intp)
-    prepared = time.perf_counter()
     p = model.predict(thousandths / 1000)
+    not_digit = float(p[10]) if p.shape[0] == 11 else 0.0
+    digits = p[:10] / max(float(p[:10].sum()), 1e-12) if p.shape[0] == 11 else p
+    digit = int(np.argmax(digits))
+    return Reading(digit, float(digits[digit]), digits.astype(np.float32), not_digit,
+                   not_digit > threshold, thousandths, box)
+
+
+def recognise(data: bytes, model, *, whole_canvas: bool = False, several: bool = True
+              ) -> Recognition:
+    """Image bytes -> the model's answer. Raises preprocess.InvalidImage / EmptyDrawing.
+    `whole_canvas`: skip the MNIST recipe and resize the whole image, as most demos do.
+    `several`: look for several digits side by side (a number); off where one digit is asked for
+    (a class's challenge)."""
+    started = time.perf_counter()
+    threshold = threshold_of(model)
+    if whole_canvas:
+        x = preprocess.whole_canvas(data)
+        return _single(x, model, threshold, started)
+    img = preprocess.decode(data)
+    ink = preprocess.ink_map(img)
+    if not several or numbers.looks_single(ink):
+        return _single(preprocess.to_mnist(ink), model, threshold, started, ink, img)
+    parts = numbers.segment(ink)
+    scale = img.size[0] / ink.shape[1]  # the ink map may be a reduced copy of the upload
+    height = numbers.height_of(parts) if parts else 0
+    readings: list[Reading] = []
+    for part in parts:
+        readings += _best(part, model, threshold, height, len(parts) == 1, scale)
+    if len(readings) <= 1:  # one digit after all (or one and specks): read as a single digit
+        return _single(preprocess.to_mnist(ink), model, threshold, started, ink, img)
     done = time.perf_counter()
-    digit = int(np.argmax(p))
-    return Recognition(digit, float(p[digit]), p, thousandths, (prepared - started) * 1e3,
-                       (done - prepared) * 1e3)
+    first = readings[0]
+    # Reading several digits interleaves preprocessing and inference: the time is all "inference".
+    return Recognition(first.digit, first.confidence, first.probabilities, first.thousandths,
+                       0.0, (done - started) * 1e3, max(r.not_digit for r in readings),
+                       any(r.rejected for r in readings), tuple(readings))
+
+
+# A piece of ink is cut into touching digits when they read that much better than the whole:
+# the weakest digit's doubt (1 - its confidence that it is a digit, and which) under this share of
+# the whole's doubt. Beside other digits, and alone (a single digit must stay a single digit). A
+# piece wider than WIDE x the number's height is rarely one digit: there, reading better is enough.
+MARGIN = 0.5
+MARGIN_ALONE = 0.15
+WIDE = 1.3
+CONFIDENT = 0.95
+
+
+def _score(r: Reading | None) -> float:
+    return -1.0 if r is None else r.confidence * (1.0 - r.not_digit)
+
+
+def _read_part(part: numbers.Part, model, threshold: float, scale: float) -> Reading | None:
+    try:
+        x = preprocess.to_mnist(part.ink)
+    except preprocess.EmptyDrawing:
+        return None  # a dot beside the digits: nothing to read
+    box = tuple(round(v * scale) for v in part.box)
+    return read(x, model, threshold, box)
+
+
+def _best(part: numbers.Part, model, threshold: float, height: int, alone: bool, scale: float
+          ) -> list[Reading]:
+    """One part read as one digit, or cut into the 2-4 touching digits that read best."""
+    whole = _read_part(part, model, threshold, scale)
+    best = None
+    # Not a digit as a whole: beside other digits, perhaps digits that touch (two ones are
+    # narrow); alone, it stays what the model said: a check mark is not "11".
+    rejected = whole is not None and whole.rejected
+    if rejected and alone:
+        return [whole]
+    # A confident digit no wider than digits get is not cut (and costs no more readings); nor is
+    # a drawing alone unless it is wider than one digit ever is (digits that all touch).
+    width = part.ink.shape[1]
+    if (_score(whole) >= CONFIDENT and width <= WIDE * height) or (alone and width <= WIDE * height):
+        return [whole]
+    for columns in numbers.cuttings(part, height, numbers.MIN_PAIR_REJECTED if rejected else None):
+        pieces = numbers.split(part, columns)
+        if pieces is None:
+            continue
+        readings = [_read_part(p, model, threshold, scale) for p in pieces]
+        score = min(_score(r) for r in readings)
+        if best is None or score > best[0]:
+            best = (score, readings)
+    share = MARGIN_ALONE if alone else 1.0 if part.ink.shape[1] > WIDE * height else MARGIN
+    if best is not None and (1 - best[0] < share * (1 - _score(whole)) or (
+            rejected and not alone and all(r is not None and not r.rejected for r in best[1]))):
+        return [r for r in best[1] if r is not None]
+    return [whole] if whole is not None else []
+
+
+def _single(x: np.ndarray, model, threshold: float, started: float, ink=None, img=None
+            ) -> Recognition:
+    box = None
+    if ink is not None:
+        rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
+        k = img.size[0] / ink.shape[1]
+        box = (round(cols[0] * k), round(rows[0] * k), round((cols[-1] + 1) * k),
+               round((rows[-1] + 1) * k))
+    prepared = time.perf_counter()
+    r = read(x, model, threshold, box)
+    done = time.perf_counter()
+    return Recognition(r.digit, r.confidence, r.probabilities, r.thousandths,
+                       (prepared - started) * 1e3, (done - prepared) * 1e3, r.not_digit,
+                       r.rejected, (r,))

@@ -135,7 +135,7 @@ function softmaxTable(layer, logits) {
   layer.values.forEach((p, d) => {
     const tr = document.createElement("tr");
     if (d === top) tr.className = "top";
-    for (const text of [String(d), logits[d].toFixed(2), layer.exp[d].toPrecision(3),
+    for (const text of [d === 10 ? t("notDigitShort") : String(d), logits[d].toFixed(2), layer.exp[d].toPrecision(3),
                         `${(p * 100).toFixed(2)}%`]) {
       const td = document.createElement("td");
       td.textContent = text;
@@ -179,7 +179,10 @@ async function render(answer) {
     } else if (layer.values.length > 128) {
       card.append(squareCanvas(layer.values));
     } else {
-      const labels = layer.values.length === 10 ? [...Array(10).keys()] : null;
+      // Ten digits, and "not a digit" for a model taught to say so.
+      const n = layer.values.length;
+      const labels = n === 10 || n === 11
+        ? [...Array(n).keys()].map((d) => (d === 10 ? t("notDigitShort") : d)) : null;
       card.append(bars(layer.values, { labels, signed: layer.values.some((v) => v < 0) }));
     }
     return card;

@@ -16,6 +16,10 @@ const announce = $("[data-testid=announce]");
 const prompt = $("[data-testid=prompt]");
 const preview = $("[data-testid=preview]");
 const bars = $("[data-testid=bars]");
+const why = $("[data-testid=not-digit-why]");
+const digitsBox = $("[data-testid=digits]");
+const strip = $("[data-testid=digit-strip]");
+const single = $("[data-testid=single]");
 
 let version = 0; // bumps on every change of the drawing
 let timer = 0;
@@ -30,9 +34,16 @@ for (let d = 0; d < 10; d++) {
   bars.append(li);
 }
 
-function setState(state, message) {
+function setState(state, message, kind = "") {
   prediction.dataset.state = state;
+  // What the answer is: one digit, a number, or not a digit (tests and CSS read it). While the
+  // next answer is on its way the last one's layout stays, so nothing jumps.
+  if (state !== "pending") prediction.dataset.kind = kind;
   status.textContent = message;
+  const shown = prediction.dataset.kind;
+  why.hidden = shown !== "rejected";
+  digitsBox.hidden = shown !== "number";
+  single.hidden = shown === "number";
 }
 
 function showIdle() {
@@ -72,14 +83,50 @@ function showAnswer(answer) {
   lastError = null;
   const p = Math.round(answer.confidence * 100);
   const unsure = answer.confidence < lowConfidence;
-  prediction.textContent = String(answer.digit);
-  prediction.classList.toggle("unsure", unsure);
-  setState("done", unsure ? t("notSure", { d: answer.digit, p }) : t("sure", { p }));
-  announce.textContent = t(unsure ? "announceUnsure" : "announce", { d: answer.digit, p });
+  if (answer.rejected) {
+    prediction.textContent = "?";
+    prediction.classList.add("unsure");
+    setState("done", t("notDigit"), "rejected");
+    announce.textContent = t("announceNotDigit");
+  } else if (answer.digits.length > 1) {
+    prediction.textContent = answer.number;
+    prediction.classList.toggle("unsure", answer.digits.some((d) => d.confidence < lowConfidence));
+    setState("done", t("numberStatus", { n: answer.digits.length }), "number");
+    announce.textContent = t("announceNumber", { n: answer.number });
+    showDigits(answer.digits);
+  } else {
+    prediction.textContent = String(answer.digit);
+    prediction.classList.toggle("unsure", unsure);
+    setState("done", unsure ? t("notSure", { d: answer.digit, p }) : t("sure", { p }), "digit");
+    announce.textContent = t(unsure ? "announceUnsure" : "announce", { d: answer.digit, p });
+  }
   showBars(answer.probabilities);
   showPreview(answer.input);
   const ms = answer.timing_ms.preprocess + answer.timing_ms.inference;
   $("[data-testid=model-info]").textContent = modelLine(answer.model, ms);
+}
+
+// A number: each digit's own 28x28 (what the model saw) with its answer and confidence.
+function showDigits(digits) {
+  strip.replaceChildren(...digits.map((d, k) => {
+    const li = document.createElement("li");
+    li.dataset.testid = "digit-part";
+    const canvas = document.createElement("canvas");
+    canvas.width = 28;
+    canvas.height = 28;
+    canvas.getContext("2d").putImageData(inkImage(d.input.flat(), 28, 28), 0, 0);
+    const p = Math.round(d.confidence * 100);
+    canvas.setAttribute("role", "img");
+    canvas.setAttribute("aria-label", t("digitLabel", { k: k + 1, d: d.digit, p }));
+    const digit = document.createElement("span");
+    digit.className = "part-digit";
+    digit.textContent = d.rejected ? "?" : String(d.digit);
+    const pct = document.createElement("span");
+    pct.className = "part-pct";
+    pct.textContent = d.rejected ? t("notDigitShort") : `${p}%`;
+    li.append(canvas, digit, pct);
+    return li;
+  }));
 }
 
 let card = null;

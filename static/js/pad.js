@@ -39,23 +39,34 @@ function bounds(strokes) {
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
-// The upload's pen: the screen pen clamped to exportPenRange times the drawing's longer side, so a
+// The size the upload's pen and pixels follow: the longer side, except that a drawing wider than
+// WIDE times its height (a number: digits side by side) counts as WIDE times its height, so each of
+// its digits gets what a single digit gets; a flat dash counts as a sixth of its width.
+// Same rule as extent() in webapp/training/drawings.py.
+const WIDE = 1.25;
+export function extent(box) {
+  const w = box[2] - box[0];
+  const h = box[3] - box[1];
+  return Math.max(h, Math.min(w, WIDE * h), w / 6);
+}
+
+// The upload's pen: the screen pen clamped to exportPenRange times the drawing's extent, so a
 // digit drawn small with a fat pen is not uploaded as a blob (nor a large thin one as a hairline).
 // Same rule as export_pen() in webapp/training/drawings.py.
 export function exportPenWidth(strokes, penWidth, [lo, hi]) {
   const box = bounds(strokes);
   if (!box) return penWidth;
-  const side = Math.max(box[2] - box[0], box[3] - box[1]);
+  const side = extent(box);
   return Math.min(Math.max(penWidth, lo * side), hi * side);
 }
 
-// Pixels per pad unit in the upload: exportSize, less for a drawing whose longer side with the pen
+// Pixels per pad unit in the upload: exportSize, less for a drawing whose extent with the pen
 // would pass exportMaxSide px (the server works at about 80 px; more only costs decoding time).
 // Same rule as export_scale() in webapp/training/drawings.py.
 export function exportScale(strokes, penWidth, size, maxSide) {
   const box = bounds(strokes);
   if (!box) return size;
-  const side = Math.max(box[2] - box[0], box[3] - box[1]) + penWidth;
+  const side = extent(box) + penWidth;
   return side > 0 ? Math.min(size, maxSide / side) : size;
 }
 

@@ -1,4 +1,5 @@
-"""The networks digitpad can train. Each takes 28x28x1 ink in [0, 1] and returns 10 probabilities."""
+"""The networks digitpad can train. Each takes 28x28x1 ink in [0, 1] and returns 10 probabilities,
+or 11 when it is taught to say "not a digit" (the eleventh, webapp.training.variety.NOT_DIGIT)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from keras import layers
 INPUT_SHAPE = (28, 28, 1)
 
 
-def cnn() -> keras.Model:
+def cnn(classes: int = 10) -> keras.Model:
     """The shipped model: conv -> conv -> pool, twice, then a dense layer (~200k parameters).
 
     BatchNorm uses momentum 0.9: at Keras's default 0.99 the moving statistics lag so far behind in
@@ -34,13 +35,13 @@ def cnn() -> keras.Model:
             layers.BatchNormalization(momentum=0.9),
             layers.Activation("relu"),
             layers.Dropout(0.4),
-            layers.Dense(10, activation="softmax"),
+            layers.Dense(classes, activation="softmax"),
         ],
         name="cnn",
     )
 
 
-def simple() -> keras.Model:
+def simple(classes: int = 10) -> keras.Model:
     """keras.io's "Simple MNIST convnet", unchanged: the baseline most demos ship."""
     return keras.Sequential(
         [
@@ -51,13 +52,13 @@ def simple() -> keras.Model:
             layers.MaxPooling2D(2),
             layers.Flatten(),
             layers.Dropout(0.5),
-            layers.Dense(10, activation="softmax"),
+            layers.Dense(classes, activation="softmax"),
         ],
         name="simple",
     )
 
 
-def mlp() -> keras.Model:
+def mlp(classes: int = 10) -> keras.Model:
     """Dense layers only (Y = wX + b, twice): what convolution is measured against."""
     return keras.Sequential(
         [
@@ -65,13 +66,13 @@ def mlp() -> keras.Model:
             layers.Flatten(),
             layers.Dense(256, activation="relu"),
             layers.Dropout(0.2),
-            layers.Dense(10, activation="softmax"),
+            layers.Dense(classes, activation="softmax"),
         ],
         name="mlp",
     )
 
 
-def lenet5() -> keras.Model:
+def lenet5(classes: int = 10) -> keras.Model:
     """LeNet-5 (LeCun, Bottou, Bengio, Haffner, 1998) in its Keras form: two convolutions with tanh
     and average pooling, then 120 and 84 units. The paper's 32x32 input is 28x28 here with `same`
     padding on the first convolution, which keeps its feature-map sizes (28, 14, 10, 5)."""
@@ -85,7 +86,7 @@ def lenet5() -> keras.Model:
             layers.Flatten(),
             layers.Dense(120, activation="tanh"),
             layers.Dense(84, activation="tanh"),
-            layers.Dense(10, activation="softmax"),
+            layers.Dense(classes, activation="softmax"),
         ],
         name="lenet5",
     )
@@ -94,7 +95,7 @@ def lenet5() -> keras.Model:
 ARCHITECTURES = {"cnn": cnn, "simple": simple, "mlp": mlp, "lenet5": lenet5}
 
 
-def build(name: str) -> keras.Model:
+def build(name: str, classes: int = 10) -> keras.Model:
     if name not in ARCHITECTURES:
         raise ValueError(f"unknown architecture {name!r}; choose from {', '.join(ARCHITECTURES)}")
-    return ARCHITECTURES[name]()
+    return ARCHITECTURES[name](classes)

@@ -90,14 +90,26 @@ def _bounds(strokes: Sequence[Stroke]) -> tuple[float, float, float, float] | No
     return min(xs), min(ys), max(xs), max(ys)
 
 
+WIDE = 1.25  # a drawing wider than this times its height is measured by its height
+
+
+def extent(box: tuple[float, float, float, float]) -> float:
+    """The size a drawing's pen and pixels are scaled to: its longer side, except that a drawing
+    wider than WIDE times its height (several digits side by side) counts as WIDE times its height,
+    so each digit of a number gets the pen and the pixels a single digit gets. A long flat stroke
+    (a dash) counts as a sixth of its width. Same rule as extent() in static/js/pad.js."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    return max(h, min(w, WIDE * h), w / 6)
+
+
 def export_pen(strokes: Sequence[Stroke], pen_width: float) -> float:
     """The upload's pen width (pad units): the screen pen clamped to exportPenRange times the
-    drawing's longer side. Same rule as exportPenWidth() in static/js/pad.js."""
+    drawing's extent. Same rule as exportPenWidth() in static/js/pad.js."""
     box = _bounds(strokes)
     if box is None:
         return pen_width
     lo, hi = pad_config()["exportPenRange"]
-    side = max(box[2] - box[0], box[3] - box[1])
+    side = extent(box)
     return min(max(pen_width, lo * side), hi * side)
 
 
@@ -116,14 +128,14 @@ def export_box(strokes: Sequence[Stroke], pen_width: float, size: float) -> tupl
 
 def export_scale(strokes: Sequence[Stroke], pen_width: float, size: float,
                  max_side: float | None = None) -> float:
-    """Pixels per pad unit in the upload: `size` (exportSize), less for a drawing whose longer side
+    """Pixels per pad unit in the upload: `size` (exportSize), less for a drawing whose extent
     with the pen would pass exportMaxSide px. The server works at 80 px (preprocess.WORK): more
     pixels than that only cost decoding and resampling. Same rule as exportScale() in
     static/js/pad.js."""
     box = _bounds(strokes)
     if box is None:
         return size
-    side = max(box[2] - box[0], box[3] - box[1]) + pen_width
+    side = extent(box) + pen_width
     max_side = max_side or pad_config()["exportMaxSide"]
     return min(size, max_side / side) if side > 0 else size
 

@@ -1,0 +1,204 @@
+"""Several digits side by side: find each one in the ink, so each is read the way a single digit is.
+
+A digit is one or more connected pieces of ink (a 5's bar and a 4's stem are pieces of their own).
+Pieces that share most of their columns belong to the same digit; the rest are separate digits, read
+left to right. Two digits that touch make one piece: `cuts` offers where it could be cut apart (the
+columns of least ink), and the model decides whether one digit or two reads better
+(webapp.recognition).
+
+Pure NumPy on the ink map (webapp.preprocess.ink_map); no Flask, no model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+INK = 64  # an ink map value above this is ink for segmenting (a quarter of full strength)
+SPECK = 0.02  # a piece with less than this share of the ink is a speck, not a digit
+OVERLAP = 0.5  # pieces sharing this share of the narrower one's columns are one digit
+FLAT = 0.35  # a group less tall than this x the number's height is part of a digit beside it
+TALL, OVERLAP_TALL = 0.7, 0.8  # ... but two pieces this tall (x the number's) must share more
+MIN_DIGIT = 0.3  # the narrowest a digit in a touching run is taken to be (x the height)
+MIN_PAIR_REJECTED = 0.4  # ... or this, when the part is not a digit as a whole (two ones)
+MIN_PAIR = 0.85  # two touching digits are at least this times the number's height wide
+SINGLE = 0.9  # no closer look at a drawing narrower than this times its height, in one piece
+SHEARS = np.linspace(-0.4, 0.4, 9)  # slants tried (x shift per unit of height)
+
+
+@dataclass(frozen=True)
+class Part:
+    """One digit's ink: its box in the ink map (x0, y0, x1, y1; ends exclusive) and its pixels."""
+
+    box: tuple[int, int, int, int]
+    ink: np.ndarray  # uint8, the box's size, other digits' pixels cleared
+
+
+def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Horizontal runs of ink: row, start column, end column (exclusive), in reading order."""
+    framed = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
+    framed[:, 1:-1] = mask
+    d = np.diff(framed, axis=1)
+    rows, starts = np.nonzero(d == 1)
+    _, ends = np.nonzero(d == -1)
+    return rows, starts, ends
+
+
+def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
+    """8-connected pieces of a boolean image: (labels with 0 = background, number of pieces).
+    Union-find over horizontal runs: a drawing has a few hundred runs, not thousands of pixels."""
+    rows, starts, ends = _runs(mask)
+    n = len(rows)
+    parent = list(range(n))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first = np.searchsorted(rows, np.arange(mask.shape[0] + 1))
+    for r in range(mask.shape[0] - 1):
+        a, a_end, b, b_end = first[r], first[r + 1], first[r + 1], first[r + 2]
+        while a < a_end and b < b_end:
+            # 8-connected: runs touch if they overlap, diagonals included
+            if starts[a] <= ends[b] and starts[b] <= ends[a]:
+                ra, rb = find(a), find(b)
+                if ra != rb:
+                    parent[max(ra, rb)] = min(ra, rb)
+            if ends[a] < ends[b]:
+                a += 1
+            else:
+                b += 1
+    roots = np.asarray([find(i) for i in range(n)], dtype=np.intp)
+    ids, compact = np.unique(roots, return_inverse=True)
+    labels = np.zeros(mask.shape, dtype=np.int32)
+    for i in range(n):
+        labels[rows[i], starts[i]:ends[i]] = compact[i] + 1
+    return labels, len(ids)
+
+
+def looks_single(ink: np.ndarray) -> bool:
+    """The common case, decided without labelling: no empty column between pieces of ink, and not
+    wider than tall (two digits side by side are, even slanted and close together)."""
+    mask = ink > INK
+    cols = np.flatnonzero(mask.any(0))
+    rows = np.flatnonzero(mask.any(1))
+    if cols.size == 0:
+        return True
+    width, height = cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1
+    return cols.size == width and width <= SINGLE * height
+
+
+def segment(ink: np.ndarray) -> list[Part]:
+    """The digits in an ink map, left to right. One part when it holds one digit."""
+    mask = ink > INK
+    labels, count = label(mask)
+    if count == 0:
+        return []
+    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    found = []  # (xs, ys, id) of each piece that is not a speck
+    for k in range(count):
+        if areas[k] >= SPECK * areas.sum():
+            ys, xs = np.nonzero(labels == k + 1)
+            found.append((xs, ys, k + 1))
+    # Slanted handwriting: digits that do not touch may still share columns. Pieces are compared
+    # along the writing's slant, the shear that makes them narrowest.
+    shear = min(SHEARS, key=lambda s: sum(float(np.ptp(xs - s * ys)) for xs, ys, _ in found))
+    pieces = []  # [x0, x1, y0, y1, ids, sheared x0, sheared x1]
+    for xs, ys, k in found:
+        sx = xs - shear * ys
+        pieces.append([int(xs.min()), int(xs.max()) + 1, int(ys.min()), int(ys.max()) + 1, [k],
+                       float(sx.min()), float(sx.max()) + 1])
+    pieces.sort(key=lambda p: (p[5] + p[6]) / 2)
+    groups: list[list] = []
+    height = max(p[3] - p[2] for p in pieces)
+    for p in pieces:
+        for g in groups:
+            shared = min(g[6], p[6]) - max(g[5], p[5])
+            # Two tall pieces side by side are two digits (a 4 and the 1 under its bar's end)
+            # unless one stands almost inside the other's columns.
+            tall = min(g[3] - g[2], p[3] - p[2]) >= TALL * height
+            if shared >= (OVERLAP_TALL if tall else OVERLAP) * min(g[6] - g[5], p[6] - p[5]):
+                g[0], g[1] = min(g[0], p[0]), max(g[1], p[1])
+                g[2], g[3] = min(g[2], p[2]), max(g[3], p[3])
+                g[5], g[6] = min(g[5], p[5]), max(g[6], p[6])
+                g[4] += p[4]
+                break
+        else:
+            groups.append(p)
+    groups.sort(key=lambda g: g[5])
+    # A flat group (a 5's bar drawn off to the side) is no digit of its own: it joins the
+    # nearest group.
+    number_height = max(g[3] - g[2] for g in groups)
+    flat = [g for g in groups if g[3] - g[2] < FLAT * number_height]
+    if flat and len(flat) < len(groups):
+        rest = [g for g in groups if g not in flat]
+        for f in flat:
+            near = min(rest, key=lambda g: max(g[5] - f[6], f[5] - g[6], 0.0))
+            near[0], near[1] = min(near[0], f[0]), max(near[1], f[1])
+            near[2], near[3] = min(near[2], f[2]), max(near[3], f[3])
+            near[5], near[6] = min(near[5], f[5]), max(near[6], f[6])
+            near[4] += f[4]
+        groups = rest
+    parts = []
+    for x0, x1, y0, y1, ids, _, _ in groups:
+        own = np.where(np.isin(labels[y0:y1, x0:x1], ids), ink[y0:y1, x0:x1], 0).astype(np.uint8)
+        parts.append(Part((x0, y0, x1, y1), own))
+    return parts
+
+
+def height_of(parts: list[Part]) -> int:
+    """A number's height: its tallest digit's (a "1" or a dash is narrower than it is tall)."""
+    return max(p.box[3] - p.box[1] for p in parts)
+
+
+def cuttings(part: Part, height: int, min_pair: float | None = None) -> list[list[int]]:
+    """Ways to cut a part into 2, 3 or 4 touching digits: for each count, the columns of least ink
+    near where an even cut would fall. None for a part too narrow to hold two digits."""
+    width = part.ink.shape[1]
+    if width < (min_pair or MIN_PAIR) * height:
+        return []
+    profile = (part.ink > INK).sum(0)
+    out = []
+    # Two digits: the three thinnest columns in the middle, apart from one another.
+    lo, hi = int(0.2 * width), int(0.8 * width) + 1
+    for k in np.argsort(profile[lo:hi], kind="stable"):
+        column = lo + int(k)
+        if all(abs(column - c[0]) > 0.1 * width for c in out):
+            out.append([column])
+        if len(out) == 3:
+            break
+    for n in range(3, 5):
+        if width < n * MIN_DIGIT * height:
+            break
+        columns = []
+        for k in range(1, n):
+            centre = k * width / n
+            lo = max(int(centre - 0.25 * width / n), (columns[-1] if columns else 0) + 2)
+            hi = min(int(centre + 0.25 * width / n) + 1, width - 2)
+            if lo >= hi:
+                break
+            columns.append(lo + int(np.argmin(profile[lo:hi])))
+        if len(columns) == n - 1:
+            out.append(columns)
+    return out
+
+
+def split(part: Part, columns: list[int]) -> list[Part] | None:
+    """A part cut at columns, each piece trimmed to its ink; None when a piece would be empty."""
+    out = []
+    edges = [0, *columns, part.ink.shape[1]]
+    for a, b in zip(edges, edges[1:]):
+        piece = part.ink[:, a:b]
+        rows = np.flatnonzero((piece > INK).any(1))
+        cols = np.flatnonzero((piece > INK).any(0))
+        if rows.size == 0:
+            return None
+        top, bottom, left, right = (int(rows[0]), int(rows[-1]) + 1, int(cols[0]),
+                                    int(cols[-1]) + 1)
+        x0, y0 = part.box[0] + a, part.box[1]
+        out.append(Part((x0 + left, y0 + top, x0 + right, y0 + bottom),
+                        np.ascontiguousarray(piece[top:bottom, left:right])))
+    return out

@@ -1,0 +1,226 @@
+"""Writer-grouped cross-validation: how a recipe does on writers it has never seen.
+
+    python -m webapp.training.crossval --recipes plain,styled11 --epochs 3 --mnist 15000
+
+The 72 UniPen writers are split by `variety.writer_groups`: a final group that nothing here ever
+looks at, and five folds. Each recipe is trained five times, each time without one fold's writers
+(digits and letters), and measured on that fold: accuracy by placement and by digit, how many
+clearly-non-digit letters and shapes it rejects, how many real digits it wrongly rejects. The
+out-of-fold "not a digit" probabilities also choose the rejection threshold, so the final group
+measures that choice too. Short runs (a slice of MNIST, a few epochs) keep a comparison within
+minutes on two CPU cores; they rank recipes, the shipped model's own figures come from train.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from webapp.training import variety
+
+RECIPES = {
+    # name: (which rendered digits, "not a digit" class)
+    "plain": ("digits", False),
+    "styled": ("styled", False),
+    "plain11": ("digits", True),
+    "styled11": ("styled", True),
+    "wide11": ("styled-wide", True),
+}
+NONE_LETTERS = 6000  # letters per training run (the eleventh class is about a digit class's size)
+NONE_SHAPES = 2000
+
+
+def training_set(mnist_x: np.ndarray, mnist_y: np.ndarray, sets: dict, train_groups: set[str],
+                 groups: dict[str, str], *, styled: str, not_digit: bool, seed: int,
+                 letters: int = NONE_LETTERS, shapes: int = NONE_SHAPES,
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST + the real digits of `train_groups` (`styled`: which rendering of them) + optionally
+    letters and shapes as class 10."""
+    rng = np.random.default_rng([seed, 5])
+    digits = sets[styled]
+    keep = _in(digits["writer"], train_groups, groups)
+    xs, ys = [mnist_x, digits["x"][keep]], [mnist_y, digits["y"][keep]]
+    if not_digit:
+        lt = sets["letters"]
+        idx = np.flatnonzero(_in(lt["writer"], train_groups, groups))
+        idx = rng.choice(idx, min(letters, len(idx)), replace=False)
+        sh = sets["shapes"]
+        half = len(sh["x"]) // 2  # the second half of the shapes is kept for measuring
+        sidx = rng.choice(half, min(shapes, half), replace=False)
+        xs += [lt["x"][idx], sh["x"][sidx]]
+        ys += [lt["y"][idx], sh["y"][sidx]]
+    return np.concatenate(xs), np.concatenate(ys).astype(np.uint8)
+
+
+def _in(writers: np.ndarray, wanted: set[str], groups: dict[str, str]) -> np.ndarray:
+    return np.asarray([variety.group_of(w, groups) in wanted for w in writers], dtype=bool)
+
+
+def measure(probs_digits: np.ndarray, digits: dict, probs_letters: np.ndarray,
+            probs_shapes: np.ndarray, threshold: float = 0.5) -> dict:
+    """Figures on writers never seen. Probabilities are 10- or 11-way; with 10, "rejected" means
+    the best digit's probability is under 60% (what a 10-class app could do at best)."""
+    def rejected(p: np.ndarray) -> np.ndarray:
+        if p.shape[1] == 11:
+            return p[:, 10] > threshold
+        return p.max(1) < 0.6
+
+    best = probs_digits[:, :10].argmax(1)
+    y = digits["y"]
+    right = best == y
+    out = {"digits": int(len(y)), "accuracy": float(right.mean()),
+           "by_placement": {p: float(right[digits["placement"] == p].mean())
+                            for p in sorted(set(digits["placement"].tolist()))},
+           "by_digit": {str(d): float(right[y == d].mean()) for d in range(10)},
+           "false_rejects": float(rejected(probs_digits).mean()),
+           "letters": int(len(probs_letters)), "letters_rejected": float(rejected(probs_letters).mean()),
+           "shapes": int(len(probs_shapes)), "shapes_rejected": float(rejected(probs_shapes).mean())}
+    return out
+
+
+def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print) -> dict:
+    import keras
+
+    from webapp.training import architectures, datasets
+    from webapp.training import pipeline as training
+
+    kinds = {"digits", "letters", "shapes"} | {RECIPES[r][0] for r in recipes}
+    sets = {k: variety.rendered(k, log=log) for k in sorted(kinds)}
+    groups = variety.writer_groups(variety.drawings.load_drawings(variety.DIGITS))
+    mnist = datasets.load_mnist(None, log=log)
+    mx, my, _, _ = mnist.arrays()
+    mx, my = mx[:mnist_n], my[:mnist_n]
+    folds = [f"fold{k}" for k in range(variety.FOLDS)]
+    sh = sets["shapes"]
+    half = len(sh["x"]) // 2
+    results: dict = {"recipes": {}, "folds": {}, "settings": {
+        "epochs": epochs, "mnist_images": mnist_n, "seed": seed, "letters_per_run": NONE_LETTERS,
+        "shapes_per_run": NONE_SHAPES, "style_share": variety.STYLE_SHARE,
+        "lookalike_letters_excluded": "".join(sorted(variety.LOOKALIKES))}}
+    oof: dict[str, dict[str, list]] = {r: {"digits": [], "letters": [], "shapes": []} for r in recipes}
+    for fold in folds:
+        train_groups = set(folds) - {fold}
+        test_d = {k: v[_in(sets["digits"]["writer"], {fold}, groups)] for k, v in sets["digits"].items()}
+        test_l = sets["letters"]["x"][_in(sets["letters"]["writer"], {fold}, groups)]
+        test_s = sh["x"][half:][: max(len(test_d["y"]) // 5, 200)]
+        results["folds"][fold] = {"digits": int(len(test_d["y"])), "letters": int(len(test_l)),
+                                  "writers": sorted({w for w, g in groups.items() if g == fold})}
+        for name in recipes:
+            styled, not_digit = RECIPES[name]
+            x, y = training_set(mx, my, sets, train_groups, groups, styled=styled,
+                                not_digit=not_digit, seed=seed)
+            keras.utils.set_random_seed(seed)
+            started = time.perf_counter()
+            model = architectures.build("cnn", classes=11 if not_digit else 10)
+            steps = epochs * int(np.ceil(len(x) / 128))
+            model.compile(optimizer=keras.optimizers.Adam(
+                keras.optimizers.schedules.CosineDecay(2e-3, steps)),
+                loss="sparse_categorical_crossentropy")
+            model.fit(training.pipeline(x, y, 128, augment_data=True, seed=seed), epochs=epochs,
+                      verbose=0)
+            pd, pl, ps = (training.predict_batches(model, images.astype("float32") / 255.0)
+                          for images in (test_d["x"], test_l, test_s))
+            figures = measure(pd, test_d, pl, ps)
+            figures["seconds"] = round(time.perf_counter() - started, 1)
+            figures["training_images"] = int(len(x))
+            results["recipes"].setdefault(name, {})[fold] = figures
+            for k, p in (("digits", pd), ("letters", pl), ("shapes", ps)):
+                oof[name][k].append(p)
+            oof[name].setdefault("y", []).append(test_d["y"])
+            log(f"{fold} {name}: accuracy {figures['accuracy']:.2%}, zeros "
+                f"{figures['by_digit']['0']:.1%}, ones {figures['by_digit']['1']:.1%}, letters "
+                f"rejected {figures['letters_rejected']:.1%}, shapes {figures['shapes_rejected']:.1%}"
+                f", digits rejected {figures['false_rejects']:.2%} ({figures['seconds']} s)")
+    for name in recipes:
+        per = results["recipes"][name]
+        summary = {}
+        for key in ("accuracy", "false_rejects", "letters_rejected", "shapes_rejected"):
+            vals = np.asarray([per[f][key] for f in folds])
+            summary[key] = {"mean": float(vals.mean()), "sd": float(vals.std(ddof=1)),
+                            "min": float(vals.min())}
+        for key in ("by_digit", "by_placement"):
+            names = per[folds[0]][key]
+            summary[key] = {k: {"mean": float(np.mean([per[f][key][k] for f in folds])),
+                                "min": float(np.min([per[f][key][k] for f in folds]))} for k in names}
+        if RECIPES[name][1]:
+            summary["threshold"] = choose_threshold(np.concatenate(oof[name]["digits"]),
+                                                    np.concatenate(oof[name]["letters"]),
+                                                    np.concatenate(oof[name]["shapes"]))
+        per["summary"] = summary
+    return results
+
+
+def choose_threshold(digits: np.ndarray, letters: np.ndarray, shapes: np.ndarray,
+                     max_false: float = 0.003) -> dict:
+    """The lowest "not a digit" probability above which to reject such that at most `max_false`
+    of the out-of-fold real digits are rejected (the target is 0.5%: this leaves room for writers
+    never seen), and what it rejects."""
+    candidates = np.round(np.arange(0.30, 0.96, 0.05), 2)
+    table = []
+    for t in candidates:
+        table.append({"threshold": float(t),
+                      "false_rejects": float((digits[:, 10] > t).mean()),
+                      "letters_rejected": float((letters[:, 10] > t).mean()),
+                      "shapes_rejected": float((shapes[:, 10] > t).mean())})
+    ok = [row for row in table if row["false_rejects"] <= max_false]
+    chosen = ok[0] if ok else table[-1]
+    return {"chosen": chosen, "table": table, "max_false_rejects": max_false}
+
+
+RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "crossval.json"
+
+
+def chosen_threshold(recipe: str, path: Path = RESULTS) -> float:
+    """The "not a digit" threshold that cross-validation chose for a recipe (0.5 before it has
+    been cross-validated)."""
+    try:
+        results = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return 0.5
+    found = results.get("recipes", {}).get(recipe, {})
+    chosen = found.get("summary", {}).get("threshold", {}).get("chosen")
+    return float(chosen["threshold"]) if chosen else 0.5
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--recipes", default="plain,styled11")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--mnist", type=int, default=15000, help="MNIST training images per run")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--out", default="benchmarks/results/crossval.json")
+    args = p.parse_args(argv)
+    recipes = args.recipes.split(",")
+    unknown = set(recipes) - set(RECIPES)
+    if unknown:
+        p.error(f"unknown recipes {sorted(unknown)}; choose from {sorted(RECIPES)}")
+    started = time.perf_counter()
+    results = run(recipes, args.epochs, args.mnist, args.seed, log=lambda s: print(s, flush=True))
+    results["seconds"] = round(time.perf_counter() - started)
+    results["command"] = "python -m webapp.training.crossval " + " ".join(argv or sys.argv[1:])
+    try:  # recipes measured by earlier runs with the same settings stay in the file
+        earlier = json.loads(Path(args.out).read_text())
+    except (OSError, ValueError):
+        earlier = {}
+    if earlier.get("settings", {}).get("epochs") == args.epochs and earlier.get(
+            "settings", {}).get("mnist_images") == args.mnist:
+        results["recipes"] = {**earlier.get("recipes", {}), **results["recipes"]}
+        results["commands"] = [*earlier.get("commands", [earlier.get("command")]),
+                               results["command"]]
+    Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
+    for name in recipes:
+        s = results["recipes"][name]["summary"]
+        print(f"{name}: accuracy {s['accuracy']['mean']:.2%} +- {s['accuracy']['sd']:.2%}, "
+              f"letters rejected {s['letters_rejected']['mean']:.1%}, false rejects "
+              f"{s['false_rejects']['mean']:.2%}; by digit (mean/min): " + ", ".join(
+                  f"{d} {v['mean']:.1%}/{v['min']:.1%}" for d, v in s["by_digit"].items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
