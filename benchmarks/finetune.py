@@ -30,10 +30,18 @@ sys.path.insert(0, str(ROOT))
 from webapp.training import drawings  # noqa: E402
 
 
-def stand_in_class(out: Path, writers: int = 20, per_writer: int = 20, seed: int = 0) -> Path:
-    """A classroom export (.npz, as /api/sessions/<code>/export?format=npz gives it)."""
-    pool = [d for d in drawings.load_drawings(ROOT / "data" / "unipen" / "dev.jsonl.gz")
-            if drawings.writer_split(d.writer) == "measure"]
+def stand_in_class(out: Path, writers: int = 20, per_writer: int = 20, seed: int = 0,
+                   group: str = "final") -> Path:
+    """A classroom export (.npz, as /api/sessions/<code>/export?format=npz gives it). `group`:
+    'final' (writers the shipped cnn never trained on: webapp.training.variety.writer_groups) or
+    'measure' (the 26 measurement writers, which the models before the eleven-class cnn never
+    trained on)."""
+    from webapp.training import variety
+
+    everyone = drawings.load_drawings(ROOT / "data" / "unipen" / "dev.jsonl.gz")
+    groups = variety.writer_groups(everyone)
+    pool = [d for d in everyone if (groups[d.writer] == "final" if group == "final"
+                                    else drawings.writer_split(d.writer) == "measure")]
     names = sorted({d.writer for d in pool},
                    key=lambda w: hashlib.sha256(f"class/{seed}/{w}".encode()).hexdigest())[:writers]
     rng = np.random.default_rng(seed)
@@ -68,12 +76,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", default=str(ROOT / "models" / "cnn.keras"))
     p.add_argument("--data", default=None, help="MNIST .npz (default: find it)")
     p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--group", default="final", choices=["final", "measure"],
+                   help="who plays the students (see stand_in_class)")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     from webapp.training import finetune
 
     tmp = Path(tempfile.mkdtemp())
-    export = stand_in_class(tmp / "class.npz", args.writers, args.per_writer)
+    export = stand_in_class(tmp / "class.npz", args.writers, args.per_writer, group=args.group)
     events = []
     started = time.perf_counter()
     card = finetune.run(Path(args.model), [str(export)], tmp / "class-standin.keras",
@@ -86,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     for key, label in (("held_back", "held-back drawings of trained students"),
                        ("unseen_students", "students never trained on"),
                        ("mnist_test", "MNIST test"),
-                       ("real_drawings", "real drawings (6 writers outside the class)")):
+                       ("real_drawings", "real drawings (measurement writers outside the class)")):
         print(f"  {label:<45} {b[key]:.2%} -> {a[key]:.2%}")
     print(f"  fixed {len(card['fixed'])}, broken {len(card['broken'])}; "
           f"{wall:.1f} s from start to the written model ({card['training_seconds']} s training)")
