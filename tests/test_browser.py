@@ -363,10 +363,14 @@ def test_a_star_is_not_a_digit_in_both_languages(pad):
     expect(pad.locator(PREDICTION)).to_have_attribute("data-kind", "rejected", timeout=10_000)
     expect(pad.get_by_test_id("status")).to_contain_text("doesn't look like a digit")
     expect(pad.get_by_test_id("not-digit-why")).to_be_visible()
+    expect(pad.get_by_test_id("bars-title")).to_have_text("If it were a digit")
     pad.get_by_test_id("lang").click()
     expect(pad.get_by_test_id("status")).to_contain_text("숫자처럼 보이지 않아요")
     expect(pad.get_by_test_id("not-digit-why")).to_contain_text("숫자 아님")
+    expect(pad.get_by_test_id("bars-title")).to_have_text("숫자라면")
     pad.get_by_test_id("lang").click()
+    pad.keyboard.press("Escape")  # a blank pad: the bars are probabilities again
+    expect(pad.get_by_test_id("bars-title")).to_have_text("Probabilities")
 
 
 # matchMedia, recorded: headless Chromium changes devicePixelRatio under CDP emulation but fires no

@@ -247,3 +247,31 @@ def test_the_presenter_teaches_the_network_and_sees_before_and_after(browser, tm
         page.close()
     finally:
         server.shutdown()
+
+
+def test_a_student_who_draws_a_star_is_told_it_is_not_a_digit(browser, class_server):
+    import math
+
+    import numpy as np
+
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                              locale="ko-KR")
+    presenter = ctx.new_page()
+    presenter.goto(f"{class_server}/present#token={TOKEN}")
+    presenter.wait_for_selector("html[data-ready=true]")
+    presenter.get_by_test_id("start").click()
+    expect(presenter.get_by_test_id("code")).to_have_text(re.compile(r"^[A-Z2-9]{4}$"))
+    code = presenter.get_by_test_id("code").text_content()
+    page = ctx.new_page()
+    page.goto(f"{class_server}/join?code={code}")
+    page.wait_for_selector("html[data-ready=true]")
+    page.get_by_test_id("join").click()
+    star = [(0.5 + 0.3 * math.sin(4 * math.pi * i / 5), 0.5 - 0.3 * math.cos(4 * math.pi * i / 5))
+            for i in range(6)]
+    touch_draw(page, [[(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+                       for a, b in zip(star, star[1:]) for t in np.linspace(0, 1, 8)]])
+    guess = page.get_by_test_id("prediction")
+    expect(guess).to_have_attribute("data-kind", "rejected", timeout=10_000)
+    expect(guess).to_have_text("?")
+    expect(page.get_by_test_id("status")).to_contain_text("숫자처럼 보이지 않아요")
+    ctx.close()

@@ -20,6 +20,7 @@ const why = $("[data-testid=not-digit-why]");
 const digitsBox = $("[data-testid=digits]");
 const strip = $("[data-testid=digit-strip]");
 const single = $("[data-testid=single]");
+const barsTitle = $("[data-testid=bars-title]");
 
 let version = 0; // bumps on every change of the drawing
 let timer = 0;
@@ -42,6 +43,10 @@ function setState(state, message, kind = "") {
   status.textContent = message;
   const shown = prediction.dataset.kind;
   why.hidden = shown !== "rejected";
+  // Not a digit: the bars still say which digit it looks most like, and say so.
+  const title = shown === "rejected" ? "probabilitiesIfDigit" : "probabilities";
+  barsTitle.dataset.i18n = title;
+  barsTitle.textContent = t(title);
   digitsBox.hidden = shown !== "number";
   single.hidden = shown === "number";
 }

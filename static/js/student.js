@@ -88,9 +88,16 @@ function showGuess(answer) {
     $("[data-testid=corrections]").hidden = true;
     return;
   }
-  guess.textContent = String(answer.digit);
   guess.dataset.state = "done";
-  status.textContent = t("sure", { p: Math.round(answer.confidence * 100) });
+  guess.dataset.kind = answer.rejected ? "rejected" : "digit";
+  if (answer.rejected) {
+    // The network was also taught "not a digit": say so, kindly, instead of a made-up digit.
+    guess.textContent = "?";
+    status.textContent = t("notDigit");
+  } else {
+    guess.textContent = String(answer.digit);
+    status.textContent = t("sure", { p: Math.round(answer.confidence * 100) });
+  }
   $("[data-testid=corrections]").hidden = state.mode !== "free";
 }
 
