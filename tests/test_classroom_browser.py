@@ -125,8 +125,9 @@ def test_a_class_of_three_phones(browser, class_server, real_sample):
     presenter_ctx.close()
 
 
-def test_free_drawing_with_a_correction(browser, class_server, real_sample):
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+def start_and_join(ctx, class_server, lower=False):
+    """The presenter starts a class; a student opens the join link (the code typed in lower case
+    with `lower`) and joins. Returns both pages."""
     presenter = ctx.new_page()
     presenter.goto(f"{class_server}/present#token={TOKEN}")
     presenter.wait_for_selector("html[data-ready=true]")
@@ -134,9 +135,15 @@ def test_free_drawing_with_a_correction(browser, class_server, real_sample):
     expect(presenter.get_by_test_id("code")).to_have_text(re.compile(r"^[A-Z2-9]{4}$"))
     code = presenter.get_by_test_id("code").text_content()
     page = ctx.new_page()
-    page.goto(f"{class_server}/join?code={code.lower()}")
+    page.goto(f"{class_server}/join?code={code.lower() if lower else code}")
     page.wait_for_selector("html[data-ready=true]")
     page.get_by_test_id("join").click()
+    return presenter, page
+
+
+def test_free_drawing_with_a_correction(browser, class_server, real_sample):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    presenter, page = start_and_join(ctx, class_server, lower=True)
     page.get_by_test_id("mode-free").click()
     expect(page.get_by_test_id("challenge")).to_be_hidden()
     seven = next(d for d in real_sample if d.label == 7)
@@ -256,16 +263,7 @@ def test_a_student_who_draws_a_star_is_told_it_is_not_a_digit(browser, class_ser
 
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                               locale="ko-KR")
-    presenter = ctx.new_page()
-    presenter.goto(f"{class_server}/present#token={TOKEN}")
-    presenter.wait_for_selector("html[data-ready=true]")
-    presenter.get_by_test_id("start").click()
-    expect(presenter.get_by_test_id("code")).to_have_text(re.compile(r"^[A-Z2-9]{4}$"))
-    code = presenter.get_by_test_id("code").text_content()
-    page = ctx.new_page()
-    page.goto(f"{class_server}/join?code={code}")
-    page.wait_for_selector("html[data-ready=true]")
-    page.get_by_test_id("join").click()
+    _, page = start_and_join(ctx, class_server)
     star = [(0.5 + 0.3 * math.sin(4 * math.pi * i / 5), 0.5 - 0.3 * math.cos(4 * math.pi * i / 5))
             for i in range(6)]
     touch_draw(page, [[(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
