@@ -335,7 +335,7 @@ def variety_data(args: argparse.Namespace, kind: str, log, seed: int = 0):
         from webapp.training import pipeline as training  # another file: the old writer split
 
         return training.real_drawings(args.real, seed=seed, limit=args.limit, log=log)
-    groups = variety.writer_groups(variety.drawings.load_drawings(variety.DIGITS))
+    groups = variety.digit_groups()
     if args.limit:  # a quick run: render only as many as it uses, no cache
         rng = np.random.default_rng([args.seed, seed])
         items = [d for d in variety.drawings.load_drawings(variety.DIGITS)
@@ -357,7 +357,7 @@ def not_digit_data(args: argparse.Namespace, log):
 
     from webapp.training import variety
 
-    groups = variety.writer_groups(variety.drawings.load_drawings(variety.DIGITS))
+    groups = variety.digit_groups()
     rng = np.random.default_rng([args.seed, 11])
     if args.limit:  # a quick run: the full recipe's share of them, rendered now (no cache)
         letters = [d for d in variety.load_letters() if variety.group_of(d.writer, groups) != "final"]

@@ -214,14 +214,13 @@ def local_server(model: str):
     return serve()
 
 
-def not_digits(group_writers: set[str], model: str, models_dir: Path, seed: int,
+def not_digits(group_writers: set[str], clf, seed: int,
                shapes: int = 1600, keep_failures: int = 48) -> dict:
     """How many clearly-non-digit letters (by these writers) and drawn shapes the server answers
     "not a digit", in a random placement each, through the app's path."""
     from webapp.training import drawings as dr
     from webapp.training import variety
 
-    clf = Registry(models_dir).get(model)
     letters = [d for d in variety.load_letters() if d.writer in group_writers]
     drawn = variety.shapes(shapes, seed=seed + 100)  # not the shapes trained on (seed 0)
     rng = np.random.default_rng([seed, 404])
@@ -249,14 +248,13 @@ def not_digits(group_writers: set[str], model: str, models_dir: Path, seed: int,
     return out
 
 
-def whole_numbers(drawn: Sequence[Drawing], count: int, model: str, models_dir: Path, seed: int,
+def whole_numbers(drawn: Sequence[Drawing], count: int, clf, seed: int,
                   keep_failures: int = 48) -> dict:
     """Numbers of 2-4 digits composed from these writers' digits, read whole through the app's
     path: right only when every digit is, in order."""
     from webapp.training import drawings as dr
     from webapp.training import variety
 
-    clf = Registry(models_dir).get(model)
     rows, failures, ms = [], [], []
     for label, strokes in variety.numbers(drawn, count, seed):
         img = dr.render(strokes)
@@ -350,13 +348,13 @@ def main(argv: list[str] | None = None) -> int:
             ", naive whole-canvas resize" if args.naive else ", MNIST recipe") + (
             ", raster with the screen pen" if args.raster else "")
     group_writers = {d.writer for d in drawings}
+    clf = Registry(Path(args.models_dir)).get(args.model) if args.not_digit or args.numbers else None
     if args.not_digit:
-        results["not_digit"] = not_digits(group_writers, args.model, Path(args.models_dir), args.seed)
+        results["not_digit"] = not_digits(group_writers, clf, args.seed)
         rejected = sum(r[11] for r in results["confusion_matrix"])
         results["not_digit"]["digits_rejected"] = round(rejected / max(results["count"], 1), 4)
     if args.numbers:
-        results["numbers"] = whole_numbers(drawings, args.numbers, args.model,
-                                           Path(args.models_dir), args.seed)
+        results["numbers"] = whole_numbers(drawings, args.numbers, clf, args.seed)
     seconds = time.perf_counter() - started
     failures = results.pop("failures", [])
     extra_failures = {k: results[k].pop("failures") for k in ("not_digit", "numbers")

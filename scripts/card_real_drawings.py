@@ -14,7 +14,6 @@ a real digit answered "not a digit" counts as wrong):
 
 from __future__ import annotations
 
-import io
 import json
 import sys
 from pathlib import Path
@@ -26,23 +25,13 @@ sys.path.insert(0, str(ROOT))
 
 
 def final_group_inputs() -> tuple[np.ndarray, np.ndarray]:
-    from webapp import preprocess
     from webapp.training import drawings, variety
+    from webapp.training.finetune import app_inputs
 
-    digits = drawings.load_drawings(variety.DIGITS)
-    groups = variety.writer_groups(digits)
-    chosen = [d for d in digits if groups[d.writer] == "final"]
-    xs, ys = [], []
-    for placement in drawings.PLACEMENTS:
-        for d, _s, img in drawings.renders(chosen, placement, seed=0):
-            buf = io.BytesIO()
-            img.save(buf, "PNG")
-            try:
-                xs.append(np.rint(preprocess.preprocess(buf.getvalue()) * 1000) / 1000)
-            except preprocess.EmptyDrawing:
-                continue
-            ys.append(d.label)
-    return np.stack(xs).astype(np.float32), np.asarray(ys)
+    groups = variety.digit_groups()
+    chosen = [d for d in drawings.load_drawings(variety.DIGITS) if groups[d.writer] == "final"]
+    x, y, _, _ = app_inputs(chosen)
+    return x.astype(np.float32) / 1000, y
 
 
 def main(names: list[str]) -> int:

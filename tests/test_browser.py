@@ -351,15 +351,11 @@ def test_a_number_is_shown_whole_with_each_digits_input(pad, real_sample):
 
 def test_a_star_is_not_a_digit_in_both_languages(pad):
     """A five-pointed star: the page says it is not a digit, and why a network can say so."""
-    import math
+    from tests.helpers import star
 
-    star = [(0.5 + 0.3 * math.sin(4 * math.pi * i / 5), 0.5 - 0.3 * math.cos(4 * math.pi * i / 5))
-            for i in range(6)]
-    steps = [(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
-             for a, b in zip(star, star[1:]) for t in np.linspace(0, 1, 8)]
     if pad.evaluate("document.documentElement.lang") == "ko":
         pad.get_by_test_id("lang").click()
-    mouse_draw(pad, [steps])
+    mouse_draw(pad, star())
     expect(pad.locator(PREDICTION)).to_have_attribute("data-kind", "rejected", timeout=10_000)
     expect(pad.get_by_test_id("status")).to_contain_text("doesn't look like a digit")
     expect(pad.get_by_test_id("not-digit-why")).to_be_visible()

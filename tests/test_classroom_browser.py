@@ -257,17 +257,12 @@ def test_the_presenter_teaches_the_network_and_sees_before_and_after(browser, tm
 
 
 def test_a_student_who_draws_a_star_is_told_it_is_not_a_digit(browser, class_server):
-    import math
-
-    import numpy as np
+    from tests.helpers import star
 
     ctx = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
                               locale="ko-KR")
     _, page = start_and_join(ctx, class_server)
-    star = [(0.5 + 0.3 * math.sin(4 * math.pi * i / 5), 0.5 - 0.3 * math.cos(4 * math.pi * i / 5))
-            for i in range(6)]
-    touch_draw(page, [[(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
-                       for a, b in zip(star, star[1:]) for t in np.linspace(0, 1, 8)]])
+    touch_draw(page, star())
     guess = page.get_by_test_id("prediction")
     expect(guess).to_have_attribute("data-kind", "rejected", timeout=10_000)
     expect(guess).to_have_text("?")

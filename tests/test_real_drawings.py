@@ -53,14 +53,13 @@ def results(ask, final_sample):
 @pytest.fixture(scope="module")
 def final_group(ask):
     """All digits of the final group (data/unipen/), in the two hardest placements."""
-    digits = load_drawings(ROOT / "data" / "unipen" / "dev.jsonl.gz")
-    groups = variety.writer_groups(digits)
-    chosen = [d for d in digits if groups[d.writer] == "final"]
+    groups = variety.digit_groups()
+    chosen = [d for d in load_drawings(variety.DIGITS) if groups[d.writer] == "final"]
     return evaluate(chosen, ask, ["small", "thick-pen"], seed=0)
 
 
 def test_the_sample_is_the_final_group_and_balanced(final_sample):
-    groups = variety.writer_groups(load_drawings(ROOT / "data" / "unipen" / "dev.jsonl.gz"))
+    groups = variety.digit_groups()
     assert all(groups[d.writer] == "final" for d in final_sample)
     assert len(final_sample) == 300
     assert {d.label for d in final_sample} == set(range(10))

@@ -121,10 +121,7 @@ def segment(ink: np.ndarray) -> list[Part]:
             # unless one stands almost inside the other's columns.
             tall = min(g[3] - g[2], p[3] - p[2]) >= TALL * height
             if shared >= (OVERLAP_TALL if tall else OVERLAP) * min(g[6] - g[5], p[6] - p[5]):
-                g[0], g[1] = min(g[0], p[0]), max(g[1], p[1])
-                g[2], g[3] = min(g[2], p[2]), max(g[3], p[3])
-                g[5], g[6] = min(g[5], p[5]), max(g[6], p[6])
-                g[4] += p[4]
+                _absorb(g, p)
                 break
         else:
             groups.append(p)
@@ -136,17 +133,21 @@ def segment(ink: np.ndarray) -> list[Part]:
     if flat and len(flat) < len(groups):
         rest = [g for g in groups if g not in flat]
         for f in flat:
-            near = min(rest, key=lambda g: max(g[5] - f[6], f[5] - g[6], 0.0))
-            near[0], near[1] = min(near[0], f[0]), max(near[1], f[1])
-            near[2], near[3] = min(near[2], f[2]), max(near[3], f[3])
-            near[5], near[6] = min(near[5], f[5]), max(near[6], f[6])
-            near[4] += f[4]
+            _absorb(min(rest, key=lambda g: max(g[5] - f[6], f[5] - g[6], 0.0)), f)
         groups = rest
     parts = []
     for x0, x1, y0, y1, ids, _, _ in groups:
         own = np.where(np.isin(labels[y0:y1, x0:x1], ids), ink[y0:y1, x0:x1], 0).astype(np.uint8)
         parts.append(Part((x0, y0, x1, y1), own))
     return parts
+
+
+def _absorb(group: list, piece: list) -> None:
+    """A group ([x0, x1, y0, y1, ids, sheared x0, sheared x1]) takes in a piece of the same form."""
+    group[0], group[1] = min(group[0], piece[0]), max(group[1], piece[1])
+    group[2], group[3] = min(group[2], piece[2]), max(group[3], piece[3])
+    group[5], group[6] = min(group[5], piece[5]), max(group[6], piece[6])
+    group[4] += piece[4]
 
 
 def height_of(parts: list[Part]) -> int:

@@ -109,16 +109,16 @@ def recognise(data: bytes, model, *, whole_canvas: bool = False, several: bool =
         return _single(x, model, threshold, started)
     img = preprocess.decode(data)
     ink = preprocess.ink_map(img)
-    if not several or numbers.looks_single(ink):
-        return _single(preprocess.to_mnist(ink), model, threshold, started, ink, img)
-    parts = numbers.segment(ink)
     scale = img.size[0] / ink.shape[1]  # the ink map may be a reduced copy of the upload
+    if not several or numbers.looks_single(ink):
+        return _single(preprocess.to_mnist(ink), model, threshold, started, ink, scale)
+    parts = numbers.segment(ink)
     height = numbers.height_of(parts) if parts else 0
     readings: list[Reading] = []
     for part in parts:
         readings += _best(part, model, threshold, height, len(parts) == 1, scale)
     if len(readings) <= 1:  # one digit after all (or one and specks): read as a single digit
-        return _single(preprocess.to_mnist(ink), model, threshold, started, ink, img)
+        return _single(preprocess.to_mnist(ink), model, threshold, started, ink, scale)
     done = time.perf_counter()
     first = readings[0]
     # Reading several digits interleaves preprocessing and inference: the time is all "inference".
@@ -163,7 +163,7 @@ def _best(part: numbers.Part, model, threshold: float, height: int, alone: bool,
     # A confident digit no wider than digits get is not cut (and costs no more readings); nor is
     # a drawing alone unless it is wider than one digit ever is (digits that all touch).
     width = part.ink.shape[1]
-    if (_score(whole) >= CONFIDENT and width <= WIDE * height) or (alone and width <= WIDE * height):
+    if width <= WIDE * height and (alone or _score(whole) >= CONFIDENT):
         return [whole]
     for columns in numbers.cuttings(part, height, numbers.MIN_PAIR_REJECTED if rejected else None):
         pieces = numbers.split(part, columns)
@@ -173,21 +173,20 @@ def _best(part: numbers.Part, model, threshold: float, height: int, alone: bool,
         score = min(_score(r) for r in readings)
         if best is None or score > best[0]:
             best = (score, readings)
-    share = MARGIN_ALONE if alone else 1.0 if part.ink.shape[1] > WIDE * height else MARGIN
+    share = MARGIN_ALONE if alone else 1.0 if width > WIDE * height else MARGIN
     if best is not None and (1 - best[0] < share * (1 - _score(whole)) or (
             rejected and not alone and all(r is not None and not r.rejected for r in best[1]))):
         return [r for r in best[1] if r is not None]
     return [whole] if whole is not None else []
 
 
-def _single(x: np.ndarray, model, threshold: float, started: float, ink=None, img=None
+def _single(x: np.ndarray, model, threshold: float, started: float, ink=None, scale: float = 1.0
             ) -> Recognition:
     box = None
     if ink is not None:
         rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
-        k = img.size[0] / ink.shape[1]
-        box = (round(cols[0] * k), round(rows[0] * k), round((cols[-1] + 1) * k),
-               round((rows[-1] + 1) * k))
+        box = (round(cols[0] * scale), round(rows[0] * scale), round((cols[-1] + 1) * scale),
+               round((rows[-1] + 1) * scale))
     prepared = time.perf_counter()
     r = read(x, model, threshold, box)
     done = time.perf_counter()

@@ -8,3 +8,12 @@ export function inkImage(values, width, height, peak = 1) {
   });
   return image;
 }
+
+// The same, as a canvas of its own (a thumbnail, a digit of a number, a folded vector).
+export function inkCanvas(values, width, height, peak = 1) {
+  const canvas = document.createElement("canvas");
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext("2d").putImageData(inkImage(values, width, height, peak), 0, 0);
+  return canvas;
+}

@@ -4,7 +4,7 @@
 import { Pad } from "./pad.js";
 import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
 import { askServer } from "./api.js";
-import { inkImage } from "./ink.js";
+import { inkCanvas } from "./ink.js";
 
 const $ = (sel) => document.querySelector(sel);
 const body = document.body;
@@ -114,9 +114,7 @@ function bars(values, { labels = null, signed = false } = {}) {
 function squareCanvas(values) {
   // A long vector folded into a square, so 1,024 numbers fit on a projector.
   const side = Math.ceil(Math.sqrt(values.length));
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = side;
-  canvas.getContext("2d").putImageData(inkImage(values, side, side, Math.max(...values, 1e-9)), 0, 0);
+  const canvas = inkCanvas(values, side, side, Math.max(...values, 1e-9));
   canvas.className = "square";
   return canvas;
 }

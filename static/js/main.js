@@ -4,7 +4,7 @@
 import { Pad } from "./pad.js";
 import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
 import { askServer, errorText } from "./api.js";
-import { inkImage } from "./ink.js";
+import { inkCanvas, inkImage } from "./ink.js";
 
 const DEBOUNCE_MS = 120;
 const body = document.body;
@@ -116,10 +116,7 @@ function showDigits(digits) {
   strip.replaceChildren(...digits.map((d, k) => {
     const li = document.createElement("li");
     li.dataset.testid = "digit-part";
-    const canvas = document.createElement("canvas");
-    canvas.width = 28;
-    canvas.height = 28;
-    canvas.getContext("2d").putImageData(inkImage(d.input.flat(), 28, 28), 0, 0);
+    const canvas = inkCanvas(d.input.flat(), 28, 28);
     const p = Math.round(d.confidence * 100);
     canvas.setAttribute("role", "img");
     canvas.setAttribute("aria-label", t("digitLabel", { k: k + 1, d: d.digit, p }));

@@ -2,7 +2,7 @@
 // live (a stream of server-sent events read with fetch, so the token travels in a header).
 import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
 import { readEvents } from "./api.js";
-import { inkImage } from "./ink.js";
+import { inkCanvas } from "./ink.js";
 
 const $ = (sel) => document.querySelector(sel);
 const WALL_MAX = 48; // per column: the newest drawings; the stats count them all
@@ -44,11 +44,8 @@ function needToken(key) {
 }
 
 function thumbnail(base64) {
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = 28;
   const pixels = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-  canvas.getContext("2d").putImageData(inkImage(pixels, 28, 28, 255), 0, 0);
-  return canvas;
+  return inkCanvas(pixels, 28, 28, 255);
 }
 
 function wallItem(d) {

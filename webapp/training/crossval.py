@@ -91,7 +91,7 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print) -> 
 
     kinds = {"digits", "letters", "shapes"} | {RECIPES[r][0] for r in recipes}
     sets = {k: variety.rendered(k, log=log) for k in sorted(kinds)}
-    groups = variety.writer_groups(variety.drawings.load_drawings(variety.DIGITS))
+    groups = variety.digit_groups()
     mnist = datasets.load_mnist(None, log=log)
     mx, my, _, _ = mnist.arrays()
     mx, my = mx[:mnist_n], my[:mnist_n]

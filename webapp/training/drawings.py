@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 from webapp import paths
 
 PAD_CONFIG = paths.STATIC / "pad.json"
+DIGITS = paths.CHECKOUT / "data" / "unipen" / "dev.jsonl.gz"  # UniPen digits, see its README
 SUPERSAMPLE = 4  # Pillow draws aliased lines; draw big, then average down like a canvas antialiases
 
 Stroke = Sequence[tuple[float, float]]

@@ -53,7 +53,7 @@ MIN_DRAWINGS = 30
 UNSEEN_FRACTION = 0.25
 HOLDBACK = 0.2
 MEASURE_INPUTS = paths.CHECKOUT / "data" / "unipen" / "measure-inputs.npz"
-UNIPEN = paths.CHECKOUT / "data" / "unipen" / "dev.jsonl.gz"
+UNIPEN = drawings.DIGITS
 
 
 class NotEnoughData(ValueError):
@@ -159,9 +159,17 @@ def measure_inputs(exclude_writers: set[str] | None = None) -> tuple[np.ndarray,
 
 def make_measure_inputs(out: Path = MEASURE_INPUTS) -> None:
     """Build measure-inputs.npz exactly as benchmarks/real_drawings.py's app path sees them."""
+    chosen = [d for d in drawings.load_drawings(UNIPEN) if drawings.writer_split(d.writer) == "measure"]
+    x, y, w, p = app_inputs(chosen)
+    np.savez_compressed(out, x=x, y=y, writer=w, placement=p)
+
+
+def app_inputs(chosen: Sequence[drawings.Drawing]
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each drawing in the 5 placements (seed 0), uploaded as the page does and preprocessed as the
+    server does: the model's inputs x 1000 (uint16), labels, writers, placements."""
     import io
 
-    chosen = [d for d in drawings.load_drawings(UNIPEN) if drawings.writer_split(d.writer) == "measure"]
     xs, ys, ws, ps = [], [], [], []
     for placement in drawings.PLACEMENTS:
         for d, _s, img in drawings.renders(chosen, placement, seed=0):
@@ -175,8 +183,8 @@ def make_measure_inputs(out: Path = MEASURE_INPUTS) -> None:
             ys.append(d.label)
             ws.append(d.writer)
             ps.append(placement)
-    np.savez_compressed(out, x=np.stack(xs).astype(np.uint16), y=np.array(ys, np.uint8),
-                        writer=np.array(ws), placement=np.array(ps))
+    return (np.stack(xs).astype(np.uint16), np.array(ys, np.uint8), np.array(ws),
+            np.array(ps))
 
 
 def accuracy(predict: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: np.ndarray) -> float:
@@ -211,7 +219,7 @@ def replay_data(mnist_x: np.ndarray, mnist_y: np.ndarray, count: int, seed: int,
     if n_none:
         from webapp.training import variety
 
-        groups = variety.writer_groups(drawings.load_drawings(UNIPEN))
+        groups = variety.digit_groups()
         letters = [d for d in variety.load_letters() if variety.group_of(d.writer, groups) != "final"]
         items = [letters[int(i)] for i in rng.choice(len(letters), n_none - n_none // 4,
                                                      replace=False)]

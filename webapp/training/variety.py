@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +51,12 @@ def writer_groups(digits: Sequence[Drawing]) -> dict[str, str]:
         groups[w] = f"fold{k}"
         sizes[k] += counts[w]
     return groups
+
+
+@lru_cache(maxsize=1)
+def digit_groups() -> dict[str, str]:
+    """writer_groups of data/unipen/ (read once per process)."""
+    return writer_groups(drawings.load_drawings(DIGITS))
 
 
 def _final(writer: str) -> bool:
@@ -268,7 +275,7 @@ def render_inputs(items: Sequence[Drawing], seed: int, placements: Sequence[str]
 
 
 # --- the training and measuring sets --------------------------------------------------------------
-DIGITS = paths.CHECKOUT / "data" / "unipen" / "dev.jsonl.gz"
+DIGITS = drawings.DIGITS
 STYLE_SHARE = 0.35  # of zeros, ones and sevens, per rendered copy
 STYLE_SHARE_WIDE = 0.5  # the 'styled-wide' variant
 TRAIN_LETTERS = 12000  # letters in the shipped model's training set: the eleventh class is about
