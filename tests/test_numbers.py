@@ -214,3 +214,34 @@ def test_shapes_are_never_a_vertical_line_or_a_lone_circle():
             assert abs(y1 - y0) <= abs(x1 - x0) * 0.75  # within 30 degrees of level (+ wobble)
         if kind == "face":
             assert len(d.strokes) == 4
+
+
+def test_a_bar_drawn_off_to_the_side_joins_the_digit_beside_it():
+    """A five whose bar starts where the body ends: a flat piece is never a digit of its own."""
+    body = line((0.35, 0.35), (0.33, 0.55)) + [(0.42, 0.52), (0.5, 0.6), (0.48, 0.7), (0.37, 0.74),
+                                               (0.3, 0.7)]
+    bar = line((0.56, 0.3), (0.75, 0.28))  # to the right of the body, sharing no column with it
+    ink = ink_from([body, bar])
+    assert numbers.label(ink > numbers.INK)[1] == 2
+    assert len(numbers.segment(ink)) == 1
+
+
+class WideIsNotADigit:
+    """A stand-in model: "not a digit" for ink wider than tall, a sure 1 otherwise."""
+
+    backend = "test"
+    card = {"not_digit": {"threshold": 0.5}}
+
+    def predict(self, x):
+        cols, rows = np.flatnonzero(x.max(0) > 0.5), np.flatnonzero(x.max(1) > 0.5)
+        p = np.zeros(11, np.float32)
+        p[10 if cols.size > 1.2 * rows.size else 1] = 1.0
+        return p
+
+
+def test_a_lone_drawing_that_is_not_a_digit_is_not_cut_into_digits():
+    """A long zigzag alone is "not a digit"; its pieces might each read as a 1, but a lone
+    drawing the model rejects stays rejected (a check mark is not "11")."""
+    zigzag = [[(0.1 + 0.1 * k, 0.3 if k % 2 else 0.7) for k in range(9)]]
+    r = recognition.recognise(drawing_png(drawings.place(zigzag, 0.8, 0.5, 0.5)), WideIsNotADigit())
+    assert r.rejected and len(r.digits) == 1
