@@ -7,9 +7,9 @@ import io
 from webapp.training.drawings import render
 
 
-def png_bytes(img) -> bytes:
+def png_bytes(img, **options) -> bytes:
     buf = io.BytesIO()
-    img.save(buf, "PNG")
+    img.save(buf, "PNG", **options)
     return buf.getvalue()
 
 

@@ -244,3 +244,53 @@ def test_a_large_jpeg_photo_is_decoded_at_a_reduced_scale():
     img = preprocess.decode(buf.getvalue())
     assert max(img.size) <= preprocess.MAX_SIDE
     assert preprocess.preprocess(buf.getvalue()).max() == 1.0
+
+
+def _pillow_pixels(data):
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    return img
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
+def test_plain_pngs_take_the_fast_decoder_with_pillows_pixels(mode, monkeypatch):
+    pyspng = pytest.importorskip("pyspng")
+    calls, load = [], pyspng.load
+    monkeypatch.setattr(pyspng, "load", lambda data: calls.append(1) or load(data))
+    rng = np.random.default_rng(len(mode))
+    shape = (37, 53) if mode == "L" else (37, 53, len(mode))
+    for kwargs in ({}, {"optimize": True}, {"compress_level": 0}):
+        data = png_bytes(Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)), **kwargs)
+        img = preprocess.decode(data)
+        want = _pillow_pixels(data)
+        assert img.mode == want.mode == mode
+        assert np.array_equal(np.asarray(img), np.asarray(want))
+    assert len(calls) == 3
+
+
+def _other_pngs():
+    rng = np.random.default_rng(7)
+    rgb = Image.fromarray(rng.integers(0, 256, (20, 30, 3), dtype=np.uint8))
+    grey_alpha = Image.fromarray(rng.integers(0, 256, (20, 30, 2), dtype=np.uint8))
+    yield "palette", png_bytes(rgb.convert("P"))
+    yield "grey+alpha", png_bytes(grey_alpha)
+    yield "16-bit", png_bytes(Image.fromarray(rng.integers(0, 65535, (20, 30), dtype=np.uint16)))
+    yield "tRNS", png_bytes(rgb, transparency=tuple(int(v) for v in np.asarray(rgb)[0, 0]))
+    yield "1-bit", png_bytes(rgb.convert("1"))
+
+
+@pytest.mark.parametrize("kind,data", list(_other_pngs()), ids=[k for k, _ in _other_pngs()])
+def test_other_pngs_are_decoded_by_pillow(kind, data):
+    img = preprocess.decode(data)
+    want = _pillow_pixels(data)
+    assert img.mode == want.mode
+    assert img.info.get("transparency") == want.info.get("transparency")
+    assert np.array_equal(np.asarray(img), np.asarray(want))
+
+
+def test_a_png_with_a_broken_image_stream_is_invalid():
+    data = bytearray(png_bytes(Image.new("RGB", (40, 40), "white")))
+    at = data.index(b"IDAT") + 6
+    data[at:at + 8] = b"\xff" * 8
+    with pytest.raises(preprocess.InvalidImage):
+        preprocess.decode(bytes(data))

@@ -16,6 +16,11 @@ import warnings
 import numpy as np
 from PIL import Image, ImageOps
 
+try:  # libspng decodes a plain PNG in under half Pillow's time (benchmarks/serving.py)
+    import pyspng
+except ImportError:  # no wheel for this platform: Pillow decodes everything
+    pyspng = None
+
 # A drawing needs far fewer pixels: a 4096x4096 PNG of 72 KB cost a worker ~1 s to decode. JPEG
 # photos may be larger: they are decoded at a reduced scale (DCT scaling), which costs little.
 MAX_SIDE = 1024
@@ -65,6 +70,8 @@ def decode(data: bytes) -> Image.Image:
                 img.seek(0)  # animations: the first frame
             if img.format != "PNG" or "exif" in img.info:
                 img = ImageOps.exif_transpose(img)  # photos: upright as the camera saw them
+            elif _plain_png(data, img):
+                return Image.fromarray(pyspng.load(data))
             img.load()
     except InvalidImage:
         raise
@@ -73,6 +80,18 @@ def decode(data: bytes) -> Image.Image:
     except Exception as exc:  # Pillow raises many types for bad data; all mean the same here
         raise InvalidImage(f"not a readable PNG, JPEG, WebP or GIF image ({type(exc).__name__})") from exc
     return img
+
+
+# (bit depth, colour type) at bytes 24-25 of a PNG: 8-bit grey, RGB and RGBA. Pillow's own pixels
+# and libspng's are identical for these (tests/test_preprocess.py); anything else goes to Pillow.
+_PLAIN = {(8, 0): "L", (8, 2): "RGB", (8, 6): "RGBA"}
+
+
+def _plain_png(data: bytes, img: Image.Image) -> bool:
+    """A PNG that libspng decodes to exactly Pillow's pixels: 8-bit, not palette, no tRNS
+    transparency, one frame."""
+    return (pyspng is not None and _PLAIN.get((data[24], data[25])) == img.mode
+            and "transparency" not in img.info and getattr(img, "n_frames", 1) == 1)
 
 
 def ink_map(img: Image.Image) -> np.ndarray:
@@ -108,8 +127,7 @@ def ink_map(img: Image.Image) -> np.ndarray:
         bg = int(np.median(g[opaque]))
         g = np.where(opaque, g, np.uint8(bg))
     else:
-        border = np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]])
-        bg = int(np.median(border))
+        bg = _median_u8(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]]))
     # Integer arithmetic on the whole image (a float copy cost more than the rest of the recipe):
     # ink = (distance from the background) / (room for ink on that side), then paper texture and
     # JPEG noise, which sit just above the background, are dropped: (ink - 0.1) / 0.9.
@@ -119,6 +137,15 @@ def ink_map(img: Image.Image) -> np.ndarray:
         dist, room = g.astype(np.int32) - bg, max(255 - bg, 1)
     ink = (dist * 2550 - 255 * room) // (9 * room)
     return np.clip(ink, 0, 255).astype(np.uint8)
+
+
+def _median_u8(values: np.ndarray) -> int:
+    """int(np.median(values)) for uint8 values, from their histogram (np.median sorts: slower
+    than the rest of the ink map)."""
+    cumulative = np.cumsum(np.bincount(values, minlength=256))
+    n = values.size
+    low, high = np.searchsorted(cumulative, ((n - 1) // 2 + 1, n // 2 + 1))
+    return (int(low) + int(high)) // 2
 
 
 def _one_colour(img: Image.Image) -> bool:
@@ -253,7 +280,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     fw, fh = framed.size
     k = FIT / max(fw, fh)
     small = framed.resize((max(1, round(fw * k)), max(1, round(fh * k))), Image.Resampling.BOX)
-    digit = np.asarray(small, dtype=np.float32)
+    digit = np.asarray(small).astype(np.float32)
     peak = float(digit.max())
     if peak <= 0:
         raise EmptyDrawing("the drawing is empty")
@@ -271,8 +298,8 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
     ys, xs = np.arange(h, dtype=np.float32), np.arange(w, dtype=np.float32)
     cy = float(digit.sum(1) @ ys) / total
     cx = float(digit.sum(0) @ xs) / total
-    top = int(np.clip(round(CENTRE - cy), 0, SIZE - h))
-    left = int(np.clip(round(CENTRE - cx), 0, SIZE - w))
+    top = min(max(round(CENTRE - cy), 0), SIZE - h)
+    left = min(max(round(CENTRE - cx), 0), SIZE - w)
     out = np.zeros((SIZE, SIZE), dtype=np.float32)
     out[top:top + h, left:left + w] = digit
     return out
