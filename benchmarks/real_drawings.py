@@ -249,18 +249,21 @@ def not_digits(group_writers: set[str], clf, seed: int,
 
 
 def whole_numbers(drawn: Sequence[Drawing], count: int, clf, seed: int,
-                  keep_failures: int = 48) -> dict:
+                  keep_failures: int = 48, with_strokes: bool = True) -> dict:
     """Numbers of 2-4 digits composed from these writers' digits, read whole through the app's
-    path: right only when every digit is, in order."""
+    path: right only when every digit is, in order. `with_strokes`: the upload carries its strokes,
+    as the page's does (else the pixels alone, as a plain image upload)."""
     from webapp.training import drawings as dr
     from webapp.training import variety
 
     rows, failures, ms = [], [], []
     for label, strokes in variety.numbers(drawn, count, seed):
         img = dr.render(strokes)
+        sent = ([np.asarray(s, dtype=np.float64) for s in dr.upload_strokes(strokes)]
+                if with_strokes else None)
         started = time.perf_counter()
         try:
-            r = recognition.recognise(png(img), clf)
+            r = recognition.recognise(png(img), clf, strokes=sent)
             got = "".join("?" if p.rejected else str(p.digit) for p in r.digits)
         except preprocess.EmptyDrawing:
             got = ""
@@ -301,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
                         "(cv: the five folds together)")
     p.add_argument("--not-digit", action="store_true",
                    help="also measure 'not a digit' on letters (these writers) and drawn shapes")
+    p.add_argument("--pixels-only", action="store_true",
+                   help="numbers uploaded without their strokes (a plain image)")
     p.add_argument("--numbers", type=int, default=0, metavar="N",
                    help="also read N composed numbers of 2-4 digits (these writers)")
     p.add_argument("--model", default="cnn")
@@ -354,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         rejected = sum(r[11] for r in results["confusion_matrix"])
         results["not_digit"]["digits_rejected"] = round(rejected / max(results["count"], 1), 4)
     if args.numbers:
-        results["numbers"] = whole_numbers(drawings, args.numbers, clf, args.seed)
+        results["numbers"] = whole_numbers(drawings, args.numbers, clf, args.seed,
+                                           with_strokes=not args.pixels_only)
     seconds = time.perf_counter() - started
     failures = results.pop("failures", [])
     extra_failures = {k: results[k].pop("failures") for k in ("not_digit", "numbers")

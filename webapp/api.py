@@ -81,10 +81,24 @@ def model_named(name: str):
         raise RequestError(503, "model_unavailable", f"Model {name!r} could not be loaded.") from None
 
 
-def classify_upload(data: bytes, model, whole_canvas: bool = False, several: bool = True
-                    ) -> recognition.Recognition:
+def strokes_of(fields: dict) -> list | None:
+    """The strokes an upload may carry: a JSON list beside "image", or a form field holding one."""
+    value = fields.get("strokes")
+    if value is None:
+        return None
     try:
-        return recognition.recognise(data, model, whole_canvas=whole_canvas, several=several)
+        if isinstance(value, str):
+            value = orjson.loads(value)
+        return recognition.parse_strokes(value)
+    except (orjson.JSONDecodeError, recognition.InvalidStrokes) as exc:
+        raise RequestError(400, "invalid_strokes", f"Could not read the strokes: {exc}.") from None
+
+
+def classify_upload(data: bytes, model, whole_canvas: bool = False, several: bool = True,
+                    strokes: list | None = None) -> recognition.Recognition:
+    try:
+        return recognition.recognise(data, model, whole_canvas=whole_canvas, several=several,
+                                     strokes=strokes)
     except preprocess.InvalidImage as exc:
         raise RequestError(400, "invalid_image", f"Could not read the image: {exc}.") from None
     except preprocess.EmptyDrawing:
@@ -108,8 +122,8 @@ def json_response(payload: dict, status: int = 200):
 def predict():
     name = request.args.get("model", current_app.config["DEFAULT_MODEL"])
     model = model_named(name)
-    data, _ = read_upload(request)
-    answer = classify_upload(data, model, wants_whole_canvas())
+    data, fields = read_upload(request)
+    answer = classify_upload(data, model, wants_whole_canvas(), strokes=strokes_of(fields))
     return json_response(answer.as_json(name))
 
 

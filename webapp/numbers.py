@@ -1,10 +1,11 @@
 """Several digits side by side: find each one in the ink, so each is read the way a single digit is.
 
-A digit is one or more connected pieces of ink (a 5's bar and a 4's stem are pieces of their own).
-Pieces that share most of their columns belong to the same digit; the rest are separate digits, read
-left to right. Two digits that touch make one piece: `cuts` offers where it could be cut apart (the
-columns of least ink), and the model decides whether one digit or two reads better
-(webapp.recognition).
+A digit is one or more pieces of ink (a 5's bar and a 4's stem are pieces of their own). A piece
+is a stroke when the upload says which strokes drew it (the page does), else a connected piece of
+ink. Pieces that share most of their columns belong to the same digit; the rest are separate
+digits, read left to right. Strokes keep two digits that touch apart; without them two touching
+digits make one piece: `cuttings` offers where it could be cut apart (the columns of least ink),
+and the model decides whether one digit or two reads better (webapp.recognition).
 
 Pure NumPy on the ink map (webapp.preprocess.ink_map); no Flask, no model.
 """
@@ -25,6 +26,10 @@ MIN_PAIR_REJECTED = 0.4  # ... or this, when the part is not a digit as a whole 
 MIN_PAIR = 0.85  # two touching digits are at least this times the number's height wide
 SINGLE = 0.9  # no closer look at a drawing narrower than this times its height, in one piece
 SHEARS = np.linspace(-0.4, 0.4, 9)  # slants tried (x shift per unit of height)
+# Strokes whose ink touches are one digit (a 4's stem through its bar, a 7's serif) when they share
+# this share of the narrower one's columns (less when the shorter is less tall than SHORT x the
+# number's height); two strokes that only touch at their edges are digits written close together.
+CROSS, CROSS_SHORT, SHORT = 0.2, 0.1, 0.6
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,59 @@ def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
     return labels, len(ids)
 
 
+COVERED = 0.95  # strokes must account for this share of the ink, or the pixels decide alone
+STEP = 0.5  # px between the points a stroke is traced with
+
+
+def _trace(points: np.ndarray) -> np.ndarray:
+    """A stroke's polyline as points at most STEP apart."""
+    if len(points) < 2:
+        return points
+    d = np.diff(points, axis=0)
+    steps = np.maximum(np.ceil(np.hypot(d[:, 0], d[:, 1]) / STEP).astype(np.intp), 1)
+    seg = np.repeat(np.arange(len(d)), steps)
+    frac = (np.arange(steps.sum()) - np.repeat(np.cumsum(steps) - steps, steps)) / steps[seg]
+    return np.concatenate([points[seg] + d[seg] * frac[:, None], points[-1:]])
+
+
+def stroke_labels(mask: np.ndarray, strokes: list[np.ndarray]) -> tuple[np.ndarray, int] | None:
+    """Each ink pixel labelled by the stroke that drew it (1..len(strokes); 0 = background): the
+    strokes' centre lines are laid on the ink, then grown through it to the nearest stroke. None
+    when the strokes do not account for the ink (another drawing's strokes, or none of them)."""
+    labels = np.zeros(mask.shape, dtype=np.int32)
+    h, w = mask.shape
+    for k, points in enumerate(strokes):
+        xy = np.rint(_trace(points)).astype(np.intp)
+        keep = (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
+        xs, ys = xy[keep, 0], xy[keep, 1]
+        on = mask[ys, xs]
+        labels[ys[on], xs[on]] = k + 1
+    total = int(mask.sum())
+    for _ in range(max(h, w)):
+        free = mask & (labels == 0)
+        if not free.any():
+            break
+        grown = labels.copy()
+        up = np.zeros_like(labels)
+        up[1:] = labels[:-1]
+        down = np.zeros_like(labels)
+        down[:-1] = labels[1:]
+        left = np.zeros_like(labels)
+        left[:, 1:] = labels[:, :-1]
+        right = np.zeros_like(labels)
+        right[:, :-1] = labels[:, 1:]
+        for near in (up, down, left, right):
+            take = free & (near > 0)
+            grown[take] = near[take]
+            free &= ~take
+        if np.array_equal(grown, labels):
+            break
+        labels = grown
+    if total == 0 or np.count_nonzero(labels) < COVERED * total:
+        return None
+    return labels, len(strokes)
+
+
 def looks_single(ink: np.ndarray) -> bool:
     """The common case, decided without labelling: no empty column between pieces of ink, and not
     wider than tall (two digits side by side are, even slanted and close together)."""
@@ -91,10 +149,12 @@ def looks_single(ink: np.ndarray) -> bool:
     return cols.size == width and width <= SINGLE * height
 
 
-def segment(ink: np.ndarray) -> list[Part]:
-    """The digits in an ink map, left to right. One part when it holds one digit."""
+def segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None) -> list[Part]:
+    """The digits in an ink map, left to right. One part when it holds one digit. `strokes`: the
+    drawing's strokes as (n, 2) arrays of x, y in the ink map's pixels, when the upload has them."""
     mask = ink > INK
-    labels, count = label(mask)
+    by_stroke = stroke_labels(mask, strokes) if strokes else None
+    labels, count = by_stroke if by_stroke is not None else label(mask)
     if count == 0:
         return []
     areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
@@ -114,17 +174,29 @@ def segment(ink: np.ndarray) -> list[Part]:
     pieces.sort(key=lambda p: (p[5] + p[6]) / 2)
     groups: list[list] = []
     height = max(p[3] - p[2] for p in pieces)
+    touching = _touching(labels) if by_stroke is not None else set()
     for p in pieces:
+        stroke_match = None  # (share of columns, group)
         for g in groups:
             shared = min(g[6], p[6]) - max(g[5], p[5])
+            narrower = min(g[6] - g[5], p[6] - p[5])
             # Two tall pieces side by side are two digits (a 4 and the 1 under its bar's end)
             # unless one stands almost inside the other's columns.
-            tall = min(g[3] - g[2], p[3] - p[2]) >= TALL * height
-            if shared >= (OVERLAP_TALL if tall else OVERLAP) * min(g[6] - g[5], p[6] - p[5]):
+            shorter = min(g[3] - g[2], p[3] - p[2])
+            tall = shorter >= TALL * height
+            if shared >= (OVERLAP_TALL if tall else OVERLAP) * narrower:
                 _absorb(g, p)
                 break
+            share = shared / max(narrower, 1e-9)
+            if (share >= (CROSS_SHORT if shorter < SHORT * height else CROSS)
+                    and any((a, b) in touching for a in g[4] for b in p[4])
+                    and (stroke_match is None or share > stroke_match[0])):
+                stroke_match = (share, g)
         else:
-            groups.append(p)
+            if stroke_match is not None:
+                _absorb(stroke_match[1], p)
+            else:
+                groups.append(p)
     groups.sort(key=lambda g: g[5])
     # A flat group (a 5's bar drawn off to the side) is no digit of its own: it joins the
     # nearest group.
@@ -140,6 +212,17 @@ def segment(ink: np.ndarray) -> list[Part]:
         own = np.where(np.isin(labels[y0:y1, x0:x1], ids), ink[y0:y1, x0:x1], 0).astype(np.uint8)
         parts.append(Part((x0, y0, x1, y1), own))
     return parts
+
+
+def _touching(labels: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs of labels whose pixels are neighbours (both orders)."""
+    pairs = []
+    for a, b in ((labels[:, :-1], labels[:, 1:]), (labels[:-1], labels[1:]),
+                 (labels[:-1, :-1], labels[1:, 1:]), (labels[:-1, 1:], labels[1:, :-1])):
+        meet = (a > 0) & (b > 0) & (a != b)
+        pairs.append(np.stack([a[meet], b[meet]], 1))
+    found = np.unique(np.concatenate(pairs), axis=0)
+    return {(int(a), int(b)) for a, b in found} | {(int(b), int(a)) for a, b in found}
 
 
 def _absorb(group: list, piece: list) -> None:

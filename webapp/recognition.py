@@ -96,12 +96,43 @@ def read(x: np.ndarray, model, threshold: float, box=None) -> Reading:
                    not_digit > threshold, thousandths, box)
 
 
-def recognise(data: bytes, model, *, whole_canvas: bool = False, several: bool = True
-              ) -> Recognition:
+MAX_STROKES = 500
+MAX_POINTS = 50_000
+
+
+class InvalidStrokes(ValueError):
+    """The strokes sent beside an image are not a list of strokes of [x, y] points."""
+
+
+def parse_strokes(value) -> list[np.ndarray]:
+    """The strokes an upload may carry (JSON: [[[x, y], ...], ...] in the image's pixels) -> one
+    (n, 2) float array per stroke. Raises InvalidStrokes with what is wrong."""
+    if not isinstance(value, list) or len(value) > MAX_STROKES:
+        raise InvalidStrokes(f"strokes must be a list of at most {MAX_STROKES} strokes")
+    out, points = [], 0
+    for stroke in value:
+        if not isinstance(stroke, list) or not stroke:
+            raise InvalidStrokes("each stroke must be a non-empty list of [x, y] points")
+        points += len(stroke)
+        if points > MAX_POINTS:
+            raise InvalidStrokes(f"at most {MAX_POINTS} points in all")
+        if not all(isinstance(p, list) and len(p) == 2 and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in p) for p in stroke):
+            raise InvalidStrokes("each point must be [x, y], two numbers")
+        a = np.asarray(stroke, dtype=np.float64)
+        if not np.isfinite(a).all():
+            raise InvalidStrokes("points must be finite numbers")
+        out.append(a)
+    return out
+
+
+def recognise(data: bytes, model, *, whole_canvas: bool = False, several: bool = True,
+              strokes: list[np.ndarray] | None = None) -> Recognition:
     """Image bytes -> the model's answer. Raises preprocess.InvalidImage / EmptyDrawing.
     `whole_canvas`: skip the MNIST recipe and resize the whole image, as most demos do.
     `several`: look for several digits side by side (a number); off where one digit is asked for
-    (a class's challenge)."""
+    (a class's challenge). `strokes`: the strokes that drew the image, in its pixels
+    (`parse_strokes`): they keep touching digits apart."""
     started = time.perf_counter()
     threshold = threshold_of(model)
     if whole_canvas:
@@ -112,7 +143,7 @@ def recognise(data: bytes, model, *, whole_canvas: bool = False, several: bool =
     scale = img.size[0] / ink.shape[1]  # the ink map may be a reduced copy of the upload
     if not several or numbers.looks_single(ink):
         return _single(preprocess.to_mnist(ink), model, threshold, started, ink, scale)
-    parts = numbers.segment(ink)
+    parts = numbers.segment(ink, [p / scale for p in strokes] if strokes else None)
     height = numbers.height_of(parts) if parts else 0
     readings: list[Reading] = []
     for part in parts:

@@ -142,14 +142,29 @@ export class Pad {
   // The upload: redrawn from the strokes at a fixed scale whatever the screen (at most
   // exportMaxSide px across), black ink on transparent, cropped to the drawing.
   toBlob({ wholePad = false } = {}) {
-    const { exportSize, exportMaxSide, penWidth, exportPenRange } = this.config;
     if (wholePad) {
+      const { exportSize, penWidth } = this.config;
       // The whole pad as drawn, uncropped: what most demos send (the "no preprocessing" lesson).
       const canvas = document.createElement("canvas");
       canvas.width = canvas.height = exportSize;
       drawStrokes(canvas.getContext("2d"), this.strokes, exportSize, penWidth);
       return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
     }
+    const { canvas } = this.#export();
+    return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+  }
+
+  // The upload with the strokes that drew it, in the image's pixels: the server keeps digits that
+  // touch apart by their strokes. JSON, as /api/predict reads it: { image, strokes }.
+  uploadJSON() {
+    const { canvas, size, x0, y0 } = this.#export();
+    const strokes = this.strokes.map((s) => s.map(([x, y]) => [
+      Math.round((x * size - x0) * 100) / 100, Math.round((y * size - y0) * 100) / 100]));
+    return JSON.stringify({ image: canvas.toDataURL("image/png"), strokes });
+  }
+
+  #export() {
+    const { exportSize, exportMaxSide, penWidth, exportPenRange } = this.config;
     const pen = exportPenWidth(this.strokes, penWidth, exportPenRange);
     const size = exportScale(this.strokes, pen, exportSize, exportMaxSide);
     const [x0, y0, x1, y1] = exportBox(this.strokes, pen, size);
@@ -159,7 +174,7 @@ export class Pad {
     const ctx = canvas.getContext("2d");
     ctx.translate(-x0, -y0);
     drawStrokes(ctx, this.strokes, size, pen);
-    return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    return { canvas, size, x0, y0 };
   }
 
   #resize() {

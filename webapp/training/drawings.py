@@ -141,6 +141,18 @@ def export_scale(strokes: Sequence[Stroke], pen_width: float, size: float,
     return min(size, max_side / side) if side > 0 else size
 
 
+def upload_strokes(strokes: Sequence[Stroke], pen_width: float | None = None,
+                   size: float | None = None) -> list[list[tuple[float, float]]]:
+    """The strokes in the pixels of `render(strokes)`'s image: what the page sends beside its
+    upload (static/js/pad.js, `Pad.uploadStrokes`)."""
+    cfg = pad_config()
+    size = size or int(cfg["exportSize"])
+    pen_width = export_pen(strokes, pen_width if pen_width is not None else float(cfg["penWidth"]))
+    size = export_scale(strokes, pen_width, size)
+    x0, y0, _, _ = export_box(strokes, pen_width, size)
+    return [[(x * size - x0, y * size - y0) for x, y in s] for s in strokes]
+
+
 def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: float | None = None,
            *, as_uploaded: bool = True, max_side: float | None = None) -> Image.Image:
     """Strokes in pad units (0..1) -> an RGBA image like the page's upload (black ink, transparent):
