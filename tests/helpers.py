@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
+
 from webapp.training.drawings import render
 
 
@@ -27,3 +29,25 @@ def star(n: int = 8) -> list:
               for i in range(6)]
     return [[(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
              for a, b in zip(points, points[1:]) for t in np.linspace(0, 1, n)]]
+
+
+def touching_pair(a, b, overlap=0.02):
+    """Two real digits of one height side by side, their inked edges overlapping by `overlap` of
+    the height (the pen's width counted, as variety.compose_number does)."""
+    from webapp.training import drawings
+
+    pen = drawings.export_pen([[(0, 0), (0, 0.5)]], drawings.pad_config()["penWidth"]) / 0.5
+    out, x = [], 0.0
+    for d in (a, b):
+        pts = np.concatenate([np.asarray(s) for s in d.strokes])
+        lo, h = pts.min(0), float(np.ptp(pts[:, 1])) or 1.0
+        out += [[((px - lo[0]) / h + x, (py - lo[1]) / h) for px, py in s] for s in d.strokes]
+        x += float(np.ptp(pts[:, 0])) / h + pen - overlap
+    return drawings.place(out, 0.6, 0.5, 0.5)
+
+
+def as_sent(strokes):
+    """Strokes as the page sends them beside its upload: in the image's pixels."""
+    from webapp.training import drawings
+
+    return [np.asarray(s, dtype=np.float64) for s in drawings.upload_strokes(strokes)]

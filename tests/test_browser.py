@@ -407,3 +407,32 @@ def test_a_pixel_ratio_change_resizes_the_backing_store(browser, live_server):
     # The next change is watched too: a query on the new ratio.
     assert "2dppx" in page.evaluate("window.__queries.filter((q) => q.text.includes('dppx')).at(-1).text")
     context.close()
+
+
+def test_touching_digits_are_kept_apart_by_the_strokes_the_page_sends(pad, live_server, real_sample):
+    """Two real digits drawn touching: one piece of ink, which the image alone misreads (checked
+    here first); the page sends its strokes with the image and the number comes back right."""
+    from tests.helpers import drawing_png, touching_pair
+    from webapp import recognition
+    from webapp.classifier import Registry
+    from webapp.paths import MODELS
+
+    cnn = Registry(MODELS).get("cnn")
+    rng = np.random.default_rng(0)
+    for _ in range(40):
+        a, b = (real_sample[int(i)] for i in rng.integers(len(real_sample), size=2))
+        strokes = touching_pair(a, b)
+        if recognition.recognise(drawing_png(strokes), cnn).number != f"{a.label}{b.label}":
+            break
+    else:
+        pytest.fail("no touching pair that the image alone misreads")
+    posted = []
+    pad.on("request", lambda r: posted.append(r) if "/api/predict" in r.url else None)
+    mouse_draw(pad, strokes)
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-kind", "number", timeout=10_000)
+    expect(pad.locator(PREDICTION)).to_have_text(f"{a.label}{b.label}")
+    last = posted[-1]
+    assert "application/json" in last.headers["content-type"]
+    body = last.post_data_json
+    assert body["image"].startswith("data:image/png;base64,")
+    assert [len(s) for s in body["strokes"]] == [len(s) for s in strokes]

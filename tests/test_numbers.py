@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.helpers import drawing_png
+from tests.helpers import as_sent, drawing_png, touching_pair
 from webapp import numbers, recognition
 from webapp.training import drawings, variety
 
@@ -249,23 +249,6 @@ def test_a_lone_drawing_that_is_not_a_digit_is_not_cut_into_digits():
 
 
 # --- strokes beside the image -----------------------------------------------------------------------
-def touching_pair(a, b, overlap=0.02):
-    """Two real digits of one height side by side, their inked edges overlapping by `overlap` of
-    the height (the pen's width counted, as variety.compose_number does)."""
-    pen = drawings.export_pen([[(0, 0), (0, 0.5)]], drawings.pad_config()["penWidth"]) / 0.5
-    out, x = [], 0.0
-    for d in (a, b):
-        pts = np.concatenate([np.asarray(s) for s in d.strokes])
-        lo, h = pts.min(0), float(np.ptp(pts[:, 1])) or 1.0
-        out += [[((px - lo[0]) / h + x, (py - lo[1]) / h) for px, py in s] for s in d.strokes]
-        x += float(np.ptp(pts[:, 0])) / h + pen - overlap
-    return drawings.place(out, 0.6, 0.5, 0.5)
-
-
-def as_sent(strokes):
-    return [np.asarray(s, dtype=np.float64) for s in drawings.upload_strokes(strokes)]
-
-
 def test_strokes_keep_touching_digits_apart(real_sample, cnn):
     """Pairs of real digits that touch: one piece of ink, which pixels alone often read as one
     digit; the strokes that drew them say where one ends."""
