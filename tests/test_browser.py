@@ -250,16 +250,20 @@ def test_upload_rules_agree_with_their_python_twins(pad, real_sample):
     cases = [place(d.strokes, size, cx, cy) for d, (size, cx, cy) in
              zip(real_sample[::37], [(0.7, 0.5, 0.5), (0.2, 0.2, 0.8), (0.4, 0.75, 0.3),
                                      (0.9, 0.5, 0.5), (0.25, 0.5, 0.5), (0.5, 0.3, 0.6)])]
-    for strokes in cases:
-        js = pad.evaluate("""async ([strokes, cfg]) => {
+    cases = [(strokes, 1) for strokes in cases]
+    # The wide pad (2 units across): a digit at its right edge, where the box is clamped.
+    cases += [(place(d.strokes, 0.4, 1.78, 0.5), 2) for d in real_sample[5:200:60]]
+    for strokes, aspect in cases:
+        js = pad.evaluate("""async ([strokes, cfg, aspect]) => {
             const m = await import('/static/js/pad.js');
             const pen = m.exportPenWidth(strokes, cfg.penWidth, cfg.exportPenRange);
             const size = m.exportScale(strokes, pen, cfg.exportSize, cfg.exportMaxSide);
-            return [pen, size, m.exportBox(strokes, pen, size)]; }""", [strokes, cfg])
+            return [pen, size, m.exportBox(strokes, pen, size, aspect)]; }""",
+                          [strokes, cfg, aspect])
         pen = export_pen(strokes, cfg["penWidth"])
         size = export_scale(strokes, pen, cfg["exportSize"], cfg["exportMaxSide"])
         assert abs(js[0] - pen) < 1e-9 and abs(js[1] - size) < 1e-6
-        assert list(js[2]) == list(export_box(strokes, pen, size))
+        assert list(js[2]) == list(export_box(strokes, pen, size, aspect))
 
 
 def test_server_error_shows_a_message(pad, real_sample):
@@ -436,3 +440,39 @@ def test_touching_digits_are_kept_apart_by_the_strokes_the_page_sends(pad, live_
     body = last.post_data_json
     assert body["image"].startswith("data:image/png;base64,")
     assert [len(s) for s in body["strokes"]] == [len(s) for s in strokes]
+
+
+def test_the_wide_pad_takes_a_number_across_it(pad, real_sample):
+    """The wide pad (twice as wide as tall) for writing a number: a four-digit number written
+    across it is read whole; the choice is remembered, and the square pad comes back."""
+    from webapp.training import variety
+
+    by = {}
+    for d in real_sample:
+        by.setdefault(d.label, d)
+    button = pad.get_by_test_id("wide")
+    expect(button).to_have_attribute("aria-pressed", "false")
+    button.click()
+    expect(button).to_have_attribute("aria-pressed", "true")
+    box = pad_box(pad)
+    assert abs(box["width"] / box["height"] - 2) < 0.05, box
+    _, strokes = variety.compose_number([by[2], by[0], by[2], by[6]], np.random.default_rng(2),
+                                        pen=0.2)
+    wide = place(strokes, 1.7, 1.0, 0.5)  # 1.7 units across the wide pad's 2 (its height is 1)
+    xs, ys = [x for s in wide for x, _ in s], [y for s in wide for _, y in s]
+    assert 0 <= min(xs) and max(xs) <= 2 and 0 <= min(ys) and max(ys) <= 1
+    assert max(xs) - min(xs) > 1.2  # wider than the square pad could hold at this size
+    mouse_draw(pad, [[(x / 2, y) for x, y in s] for s in wide])  # fractions of width and height
+    expect(pad.locator(PREDICTION)).to_have_attribute("data-kind", "number", timeout=10_000)
+    expect(pad.locator(PREDICTION)).to_have_text("2026")
+    pad.reload()
+    pad.wait_for_selector("html[data-ready=true]")
+    expect(pad.get_by_test_id("wide")).to_have_attribute("aria-pressed", "true")
+    if pad.evaluate("document.documentElement.lang") == "en":
+        pad.get_by_test_id("lang").click()
+    expect(pad.get_by_test_id("wide")).to_contain_text("넓은 패드")
+    pad.get_by_test_id("wide").click()
+    expect(pad.get_by_test_id("wide")).to_have_attribute("aria-pressed", "false")
+    box = pad_box(pad)
+    assert abs(box["width"] / box["height"] - 1) < 0.05, box
+    pad.get_by_test_id("lang").click()

@@ -214,6 +214,26 @@ try {
 }
 const pad = new Pad($("#pad"), config, { onChange: changed });
 
+// A number needs room: the wide pad is twice as wide as it is tall. Remembered per browser.
+const WIDE_KEY = "digitpad.wide";
+const wideButton = $("[data-testid=wide]");
+function setWide(wide) {
+  $(".pad-area").classList.toggle("wide", wide);
+  wideButton.setAttribute("aria-pressed", String(wide)); // a toggle: its label stays the same
+  pad.setAspect(wide ? 2 : 1);
+  try {
+    localStorage.setItem(WIDE_KEY, wide ? "1" : "0");
+  } catch {
+    /* not remembered */
+  }
+}
+wideButton.addEventListener("click", () => setWide(wideButton.getAttribute("aria-pressed") !== "true"));
+try {
+  if (localStorage.getItem(WIDE_KEY) === "1") setWide(true);
+} catch {
+  /* private browsing: the square pad */
+}
+
 $("[data-testid=clear]").addEventListener("click", () => pad.clear());
 $("[data-testid=undo]").addEventListener("click", () => pad.undo());
 document.addEventListener("keydown", (e) => {

@@ -1,5 +1,6 @@
 // The drawing pad: Pointer Events (mouse, touch and pen share one path), strokes kept in pad
-// units (0..1) so the display can be any size and the upload is always the same size.
+// units (the pad's height is 1; a wide pad for numbers is `aspect` units across) so the display
+// can be any size and the upload is always the same size.
 
 export function drawStrokes(ctx, strokes, size, penWidth, color = "#000") {
   // Quadratic curves through the midpoints between samples: smooth, and it passes near every
@@ -73,17 +74,16 @@ export function exportScale(strokes, penWidth, size, maxSide) {
 // The part of the export canvas that is uploaded: the strokes' box, plus the round caps and 2 px
 // for anti-aliasing. The server crops to the ink anyway; a smaller PNG travels and decodes faster.
 // Same rule as export_box() in webapp/training/drawings.py.
-export function exportBox(strokes, penWidth, size) {
+export function exportBox(strokes, penWidth, size, aspect = 1) {
   const box = bounds(strokes);
-  if (!box) return [0, 0, size, size];
+  if (!box) return [0, 0, Math.ceil(size * aspect), Math.ceil(size)];
   const margin = (penWidth * size) / 2 + 2;
   const [left, top, right, bottom] = box.map((v) => v * size);
-  const end = Math.ceil(size);
   return [
     Math.max(0, Math.floor(left - margin)),
     Math.max(0, Math.floor(top - margin)),
-    Math.min(end, Math.ceil(right + margin)),
-    Math.min(end, Math.ceil(bottom + margin)),
+    Math.min(Math.ceil(size * aspect), Math.ceil(right + margin)),
+    Math.min(Math.ceil(size), Math.ceil(bottom + margin)),
   ];
 }
 
@@ -92,6 +92,7 @@ export class Pad {
     this.canvas = canvas;
     this.config = config;
     this.strokes = [];
+    this.aspect = 1; // width / height: 1, or wider for writing a number
     this.cleared = null; // what the last Clear removed: Undo brings it back
     this.active = null; // the stroke being drawn
     this.pointerId = null;
@@ -127,6 +128,17 @@ export class Pad {
     this.#changed();
   }
 
+  // A wider (or square again) pad: a fresh drawing, since strokes need not fit the new shape.
+  setAspect(aspect) {
+    if (aspect === this.aspect) return;
+    this.aspect = aspect;
+    this.strokes = [];
+    this.cleared = null;
+    this.active = null;
+    this.#resize();
+    this.#changed();
+  }
+
   undo() {
     if (this.active) this.active = null;
     else if (this.strokes.length) this.strokes.pop();
@@ -134,7 +146,7 @@ export class Pad {
     this.#changed();
   }
 
-  // A copy of the strokes in pad units (0..1), for uploads that carry them.
+  // A copy of the strokes in pad units, for uploads that carry them.
   get drawing() {
     return this.strokes.map((s) => s.map(([x, y]) => [x, y]));
   }
@@ -146,7 +158,8 @@ export class Pad {
       const { exportSize, penWidth } = this.config;
       // The whole pad as drawn, uncropped: what most demos send (the "no preprocessing" lesson).
       const canvas = document.createElement("canvas");
-      canvas.width = canvas.height = exportSize;
+      canvas.width = Math.round(exportSize * this.aspect);
+      canvas.height = exportSize;
       drawStrokes(canvas.getContext("2d"), this.strokes, exportSize, penWidth);
       return new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
     }
@@ -167,7 +180,7 @@ export class Pad {
     const { exportSize, exportMaxSide, penWidth, exportPenRange } = this.config;
     const pen = exportPenWidth(this.strokes, penWidth, exportPenRange);
     const size = exportScale(this.strokes, pen, exportSize, exportMaxSide);
-    const [x0, y0, x1, y1] = exportBox(this.strokes, pen, size);
+    const [x0, y0, x1, y1] = exportBox(this.strokes, pen, size, this.aspect);
     const canvas = document.createElement("canvas");
     canvas.width = x1 - x0;
     canvas.height = y1 - y0;
@@ -207,8 +220,9 @@ export class Pad {
     const rect = this.canvas.getBoundingClientRect();
     const x = e.clientX - rect.left - this.canvas.clientLeft;
     const y = e.clientY - rect.top - this.canvas.clientTop;
-    const clamp = (v) => Math.min(1, Math.max(0, v));
-    return [clamp(x / this.canvas.clientWidth), clamp(y / this.canvas.clientHeight)];
+    const clamp = (v, hi) => Math.min(hi, Math.max(0, v));
+    const unit = this.canvas.clientHeight; // the pad's height is one unit, whatever its width
+    return [clamp(x / unit, this.aspect), clamp(y / unit, 1)];
   }
 
   #cancel(e) {
@@ -270,6 +284,6 @@ export class Pad {
     const ctx = this.canvas.getContext("2d");
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     const all = this.active ? [...this.strokes, this.active] : this.strokes;
-    drawStrokes(ctx, all, this.canvas.width, this.config.penWidth, getComputedStyle(this.canvas).color);
+    drawStrokes(ctx, all, this.canvas.height, this.config.penWidth, getComputedStyle(this.canvas).color);
   }
 }

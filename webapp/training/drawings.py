@@ -114,17 +114,19 @@ def export_pen(strokes: Sequence[Stroke], pen_width: float) -> float:
     return min(max(pen_width, lo * side), hi * side)
 
 
-def export_box(strokes: Sequence[Stroke], pen_width: float, size: float) -> tuple[int, int, int, int]:
+def export_box(strokes: Sequence[Stroke], pen_width: float, size: float, aspect: float = 1.0
+               ) -> tuple[int, int, int, int]:
     """The part of the export canvas the page uploads: the strokes' box, plus the round caps and
-    2 px for anti-aliasing. Same rule as exportBox() in static/js/pad.js."""
+    2 px for anti-aliasing, within a pad `aspect` units wide. Same rule as exportBox() in
+    static/js/pad.js."""
     box = _bounds(strokes)
-    end = math.ceil(size)
+    right_end, bottom_end = math.ceil(size * aspect), math.ceil(size)
     if box is None:
-        return 0, 0, end, end
+        return 0, 0, right_end, bottom_end
     margin = pen_width * size / 2 + 2
     left, top, right, bottom = (v * size for v in box)
     return (max(0, math.floor(left - margin)), max(0, math.floor(top - margin)),
-            min(end, math.ceil(right + margin)), min(end, math.ceil(bottom + margin)))
+            min(right_end, math.ceil(right + margin)), min(bottom_end, math.ceil(bottom + margin)))
 
 
 def export_scale(strokes: Sequence[Stroke], pen_width: float, size: float,
@@ -142,20 +144,23 @@ def export_scale(strokes: Sequence[Stroke], pen_width: float, size: float,
 
 
 def upload_strokes(strokes: Sequence[Stroke], pen_width: float | None = None,
-                   size: float | None = None) -> list[list[tuple[float, float]]]:
+                   size: float | None = None, aspect: float = 1.0
+                   ) -> list[list[tuple[float, float]]]:
     """The strokes in the pixels of `render(strokes)`'s image: what the page sends beside its
     upload (static/js/pad.js, `Pad.uploadStrokes`)."""
     cfg = pad_config()
     size = size or int(cfg["exportSize"])
     pen_width = export_pen(strokes, pen_width if pen_width is not None else float(cfg["penWidth"]))
     size = export_scale(strokes, pen_width, size)
-    x0, y0, _, _ = export_box(strokes, pen_width, size)
+    x0, y0, _, _ = export_box(strokes, pen_width, size, aspect)
     return [[(x * size - x0, y * size - y0) for x, y in s] for s in strokes]
 
 
 def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: float | None = None,
-           *, as_uploaded: bool = True, max_side: float | None = None) -> Image.Image:
-    """Strokes in pad units (0..1) -> an RGBA image like the page's upload (black ink, transparent):
+           *, as_uploaded: bool = True, max_side: float | None = None, aspect: float = 1.0
+           ) -> Image.Image:
+    """Strokes in pad units (the pad's height is 1, its width `aspect`) -> an RGBA image like the
+    page's upload (black ink, transparent):
     the pen clamped to the drawing's size, cropped to the drawing's box (`export_pen`,
     `export_box`).
 
@@ -167,9 +172,9 @@ def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: floa
     if as_uploaded:
         pen_width = export_pen(strokes, pen_width)
         size = export_scale(strokes, pen_width, size, max_side)
-        x0, y0, x1, y1 = export_box(strokes, pen_width, size)
+        x0, y0, x1, y1 = export_box(strokes, pen_width, size, aspect)
     else:
-        x0, y0, x1, y1 = 0, 0, math.ceil(size), math.ceil(size)
+        x0, y0, x1, y1 = 0, 0, math.ceil(size * aspect), math.ceil(size)
     # Only the uploaded box is drawn (shifted to the origin, as pad.js does), never the whole pad.
     scale = size * SUPERSAMPLE
     dx, dy = x0 * SUPERSAMPLE, y0 * SUPERSAMPLE
