@@ -51,6 +51,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="pen-drawn digits (JSON lines of strokes) rendered as extra training data; "
                         "never the writers of the final group (webapp.training.variety."
                         "writer_groups); 'none' to skip")
+    p.add_argument("--with-final-group", action="store_true",
+                   help="train on the final group's writers too: for the shipped model, once the "
+                        "recipe has been measured on them untouched (README, 'Recognition beyond "
+                        "one clean digit'); every figure on those writers is then a training one")
     p.add_argument("--real-copies", type=int, default=2, choices=[1, 2],
                    help="renders of each real drawing per placement: as drawn, and (2) again with "
                         "--styles of the zeros, ones and sevens restyled")
@@ -296,7 +300,10 @@ def main(argv: list[str] | None = None) -> int:
                  "train": len(x_fit) - real_count - none_count,
                  "validation": len(x_val), "test": len(x_test), "limit": args.limit,
                  "real_drawings": {"file": Path(args.real).name if args.real != "none" else None,
-                                   "writers": "all but the final group of "
+                                   "writers": "all 72, the final group of "
+                                              "webapp.training.variety.writer_groups included"
+                                              if args.with_final_group else
+                                              "all but the final group of "
                                               "webapp.training.variety.writer_groups",
                                    "images": real_count, "copies": args.real_copies,
                                    "styles": args.styles},
@@ -325,8 +332,14 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _trains_on(args: argparse.Namespace, group: str | None) -> bool:
+    """Whether a writer of this group (webapp.training.variety.writer_groups) is trained on."""
+    return group != "final" or args.with_final_group
+
+
 def variety_data(args: argparse.Namespace, kind: str, log, seed: int = 0):
-    """Rendered real digits (as drawn, or restyled) of every writer outside the final group."""
+    """Rendered real digits (as drawn, or restyled) of every writer outside the final group (or of
+    every writer, --with-final-group)."""
     import numpy as np
 
     from webapp.training import variety
@@ -339,7 +352,7 @@ def variety_data(args: argparse.Namespace, kind: str, log, seed: int = 0):
     if args.limit:  # a quick run: render only as many as it uses, no cache
         rng = np.random.default_rng([args.seed, seed])
         items = [d for d in variety.drawings.load_drawings(variety.DIGITS)
-                 if groups[d.writer] != "final"][: args.limit]
+                 if _trains_on(args, groups[d.writer])][: args.limit]
         if kind in ("styled", "styled-wide"):
             wide = kind == "styled-wide"
             share = variety.STYLE_SHARE_WIDE if wide else variety.STYLE_SHARE
@@ -347,12 +360,13 @@ def variety_data(args: argparse.Namespace, kind: str, log, seed: int = 0):
         x, y, _, _ = variety.render_inputs(items, seed, list(variety.drawings.PLACEMENTS))
         return x, y
     got = variety.rendered(kind, seed=seed, log=log)
-    keep = np.asarray([groups.get(w) != "final" for w in got["writer"]])
+    keep = np.asarray([_trains_on(args, groups.get(w)) for w in got["writer"]])
     return got["x"][keep], got["y"][keep]
 
 
 def not_digit_data(args: argparse.Namespace, log):
-    """Letters (writers outside the final group) and drawn shapes, labelled 'not a digit'."""
+    """Letters (writers outside the final group, unless --with-final-group) and drawn shapes,
+    labelled 'not a digit'."""
     import numpy as np
 
     from webapp.training import variety
@@ -360,12 +374,13 @@ def not_digit_data(args: argparse.Namespace, log):
     groups = variety.digit_groups()
     rng = np.random.default_rng([args.seed, 11])
     if args.limit:  # a quick run: the full recipe's share of them, rendered now (no cache)
-        letters = [d for d in variety.load_letters() if variety.group_of(d.writer, groups) != "final"]
+        letters = [d for d in variety.load_letters()
+                   if _trains_on(args, variety.group_of(d.writer, groups))]
         items = [letters[int(i)] for i in rng.choice(len(letters), args.limit, replace=False)]
         x, y, _, _ = variety.render_inputs(items + variety.shapes(args.limit // 4, args.seed), 0)
         return x, y
     letters, shapes = variety.rendered("letters", log=log), variety.rendered("shapes", log=log)
-    idx = np.flatnonzero([variety.group_of(w, groups) != "final" for w in letters["writer"]])
+    idx = np.flatnonzero([_trains_on(args, variety.group_of(w, groups)) for w in letters["writer"]])
     idx = rng.choice(idx, min(variety.TRAIN_LETTERS, len(idx)), replace=False)
     half = len(shapes["x"]) // 2  # the second half is for measuring
     x = np.concatenate([letters["x"][idx], shapes["x"][:half]])
