@@ -344,3 +344,30 @@ def test_the_api_reads_strokes_from_json_and_forms(client, real_sample):
     bad = client.post("/api/predict", content_type="multipart/form-data", data={
         "image": (io.BytesIO(data), "d.png"), "strokes": "[[1, 2"})
     assert bad.status_code == 400 and bad.get_json()["error"] == "invalid_strokes"
+
+
+def test_dots_alone_are_not_a_digit(cnn):
+    """Three dots (the issue's own example: "2, 81% sure"), or two to six anywhere: no digit is
+    made of dots alone. A number with a decimal point still reads as digits."""
+    rng = np.random.default_rng(3)
+    three = [[(0.2, 0.5)], [(0.5, 0.5)], [(0.8, 0.5)]]
+    drawn = [three] + [[[tuple(p)] for p in rng.uniform(0.1, 0.9, (int(rng.integers(2, 7)), 2))]
+                       for _ in range(40)]
+    said = []
+    for dots in drawn:
+        try:
+            said.append(recognition.recognise(drawing_png(dots), cnn).rejected)
+        except Exception as exc:  # a tap alone is "empty"; dots are not
+            raise AssertionError(dots) from exc
+    assert said[0] and sum(said) >= 39, said
+
+
+def test_a_decimal_point_does_not_make_a_number_dots(real_sample, cnn):
+    by = {}
+    for d in real_sample:
+        by.setdefault(d.label, d)
+    _, strokes = variety.compose_number([by[3], by[1], by[4]], np.random.default_rng(2), pen=0.3)
+    xs = [x for s in strokes[:len(by[3].strokes)] for x, _ in s]
+    strokes = [*strokes, [(max(xs) + 0.1, 0.95)]]  # "3." then "14": a point at the baseline
+    r = recognition.recognise(drawing_png(drawings.place(strokes, 0.9, 0.5, 0.5)), cnn)
+    assert not r.rejected and "".join(str(d.digit) for d in r.digits if not d.rejected).startswith("3")

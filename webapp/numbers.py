@@ -233,6 +233,16 @@ def _absorb(group: list, piece: list) -> None:
     group[4] += piece[4]
 
 
+DOT_RATIO = 0.4  # stroke width / longer side above which a piece is a blob: as wide as its stroke
+
+
+def is_dot(part: Part) -> bool:
+    """A dot: a blob as wide as the pen that made it (a decimal point, a tap), not a stroke."""
+    from webapp.preprocess import stroke_ratio
+
+    return stroke_ratio(part.ink > INK) > DOT_RATIO
+
+
 def height_of(parts: list[Part]) -> int:
     """A number's height: its tallest digit's (a "1" or a dash is narrower than it is tall)."""
     return max(p.box[3] - p.box[1] for p in parts)

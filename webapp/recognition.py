@@ -85,15 +85,18 @@ def threshold_of(model) -> float:
     return float((card.get("not_digit") or {}).get("threshold", DEFAULT_THRESHOLD))
 
 
-def read(x: np.ndarray, model, threshold: float, box=None) -> Reading:
-    """A 28x28 input -> one digit's answer."""
+def read(x: np.ndarray, model, threshold: float, box=None, not_digit_anyway: bool = False
+         ) -> Reading:
+    """A 28x28 input -> one digit's answer. `not_digit_anyway`: rejected whatever the model says
+    (a model that can say "not a digit" at all)."""
     thousandths = np.rint(x * 1000).astype(np.intp)
     p = model.predict(thousandths / 1000)
-    not_digit = float(p[10]) if p.shape[0] == 11 else 0.0
-    digits = p[:10] / max(float(p[:10].sum()), 1e-12) if p.shape[0] == 11 else p
+    eleven = p.shape[0] == 11
+    not_digit = float(p[10]) if eleven else 0.0
+    digits = p[:10] / max(float(p[:10].sum()), 1e-12) if eleven else p
     digit = int(np.argmax(digits))
     return Reading(digit, float(digits[digit]), digits.astype(np.float32), not_digit,
-                   not_digit > threshold, thousandths, box)
+                   not_digit > threshold or (eleven and not_digit_anyway), thousandths, box)
 
 
 MAX_STROKES = 500
@@ -144,6 +147,10 @@ def recognise(data: bytes, model, *, whole_canvas: bool = False, several: bool =
     if not several or numbers.looks_single(ink):
         return _single(preprocess.to_mnist(ink), model, threshold, started, ink, scale)
     parts = numbers.segment(ink, [p / scale for p in strokes] if strokes else None)
+    if len(parts) > 1 and all(numbers.is_dot(p) for p in parts):
+        # Dots and nothing else: no digit is made of dots alone, whatever the network would say.
+        return _single(preprocess.to_mnist(ink), model, threshold, started, ink, scale,
+                       not_digit_anyway=True)
     height = numbers.height_of(parts) if parts else 0
     readings: list[Reading] = []
     for part in parts:
@@ -211,15 +218,15 @@ def _best(part: numbers.Part, model, threshold: float, height: int, alone: bool,
     return [whole] if whole is not None else []
 
 
-def _single(x: np.ndarray, model, threshold: float, started: float, ink=None, scale: float = 1.0
-            ) -> Recognition:
+def _single(x: np.ndarray, model, threshold: float, started: float, ink=None, scale: float = 1.0,
+            not_digit_anyway: bool = False) -> Recognition:
     box = None
     if ink is not None:
         rows, cols = np.flatnonzero(ink.any(1)), np.flatnonzero(ink.any(0))
         box = (round(cols[0] * scale), round(rows[0] * scale), round((cols[-1] + 1) * scale),
                round((rows[-1] + 1) * scale))
     prepared = time.perf_counter()
-    r = read(x, model, threshold, box)
+    r = read(x, model, threshold, box, not_digit_anyway)
     done = time.perf_counter()
     return Recognition(r.digit, r.confidence, r.probabilities, r.thousandths,
                        (prepared - started) * 1e3, (done - prepared) * 1e3, r.not_digit,
