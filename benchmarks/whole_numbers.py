@@ -2,8 +2,12 @@
 one writer group's pen-drawn digits (benchmarks/real_drawings.py's `whole_numbers`), read through
 the app's path as a plain image and as the page's upload with its strokes.
 
-    python benchmarks/whole_numbers.py --group cv --count 1000 --seed 2 --json benchmarks/results/numbers_cv.json
-    python benchmarks/whole_numbers.py --group final --count 1000 --json benchmarks/results/numbers_final.json
+    python benchmarks/whole_numbers.py --group cv --count 1000 --seed 2 \
+        --json benchmarks/results/numbers_cv_heldout.json
+    python benchmarks/whole_numbers.py --group final --count 1000 \
+        --json benchmarks/results/numbers_final_heldout.json
+
+(`_heldout`: measured with the model trained without the final group, before the shipped one.)
 """
 
 from __future__ import annotations
