@@ -305,6 +305,26 @@ def test_strokes_that_do_not_match_the_image_are_ignored(real_sample, cnn):
         assert r.number == plain.number == "35"
 
 
+def test_pathological_strokes_cost_little_and_change_nothing(real_sample, cnn):
+    """Strokes that wander far off the image, or back and forth a thousand times: bounded work,
+    and the pixels decide (the answer a plain image gets)."""
+    import time
+
+    by = {}
+    for d in real_sample:
+        by.setdefault(d.label, d)
+    _, strokes = variety.compose_number([by[4], by[2]], np.random.default_rng(1), pen=0.2)
+    data = drawing_png(drawings.place(strokes, 0.8, 0.5, 0.5))
+    plain = recognition.recognise(data, cnn)
+    far = [np.array([[0.0, 0.0], [1e12, 1e12], [-1e12, 5.0]] * 10)]
+    zigzag = [np.array([[0.0, 0.0], [500.0, 300.0]] * 24_000)]
+    for strokes in (far, zigzag):
+        started = time.perf_counter()
+        r = recognition.recognise(data, cnn, strokes=strokes)
+        assert time.perf_counter() - started < 0.25
+        assert r.number == plain.number == "42"
+
+
 @pytest.mark.parametrize("value, why", [
     ("x", "a list"), ([[]], "non-empty"), ([[[1, 2, 3]]], "two numbers"),
     ([[[1, "a"]]], "two numbers"), ([[[1, True]]], "two numbers"),

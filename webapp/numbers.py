@@ -86,6 +86,8 @@ def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
 
 COVERED = 0.95  # strokes must account for this share of the ink, or the pixels decide alone
 STEP = 0.5  # px between the points a stroke is traced with
+GROW = 32  # px a stroke's label spreads from its centre line: more than any pen's half-width
+TRACE = 100  # strokes longer in all than this many times the image's sides are not a drawing's
 
 
 def _trace(points: np.ndarray) -> np.ndarray:
@@ -105,6 +107,12 @@ def stroke_labels(mask: np.ndarray, strokes: list[np.ndarray]) -> tuple[np.ndarr
     when the strokes do not account for the ink (another drawing's strokes, or none of them)."""
     labels = np.zeros(mask.shape, dtype=np.int32)
     h, w = mask.shape
+    # Within a pixel of the image (a stroke may start off it), and no more of them than a drawing
+    # could hold: the work stays bounded whatever a client sends.
+    strokes = [np.clip(points, -1.0, [w, h]) for points in strokes]
+    length = sum(float(np.hypot(*np.diff(p, axis=0).T).sum()) for p in strokes if len(p) > 1)
+    if length > TRACE * (h + w):
+        return None
     for k, points in enumerate(strokes):
         xy = np.rint(_trace(points)).astype(np.intp)
         keep = (xy[:, 0] >= 0) & (xy[:, 0] < w) & (xy[:, 1] >= 0) & (xy[:, 1] < h)
@@ -112,7 +120,7 @@ def stroke_labels(mask: np.ndarray, strokes: list[np.ndarray]) -> tuple[np.ndarr
         on = mask[ys, xs]
         labels[ys[on], xs[on]] = k + 1
     total = int(mask.sum())
-    for _ in range(max(h, w)):
+    for _ in range(GROW):
         free = mask & (labels == 0)
         if not free.any():
             break
