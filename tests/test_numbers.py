@@ -328,7 +328,7 @@ def test_pathological_strokes_cost_little_and_change_nothing(real_sample, cnn):
 @pytest.mark.parametrize("value, why", [
     ("x", "a list"), ([[]], "non-empty"), ([[[1, 2, 3]]], "two numbers"),
     ([[[1, "a"]]], "two numbers"), ([[[1, True]]], "two numbers"),
-    ([[[1, float("nan")]]], "finite"), ([[[0, 0]]] * 501, "at most 500"),
+    ([[[1, float("nan")]]], "finite"), ([[[10**400, 0]]], "finite"), ([[[0, 0]]] * 501, "at most 500"),
     ([[[0, 0]] * 30_000, [[0, 0]] * 30_000], "points in all"),
 ])
 def test_bad_strokes_are_refused_with_the_reason(value, why):
