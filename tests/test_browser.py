@@ -320,6 +320,18 @@ def test_phone(browser, live_server, real_sample):
         assert b["y"] + b["height"] <= 667 and b["x"] + b["width"] <= 375, (sel, b)
     card = page.locator(".pad-area").bounding_box()
     assert abs(card["x"] - (375 - card["x"] - card["width"])) <= 1  # centred
+    # The wide pad held upright: still within the screen, and a hint to turn the phone.
+    expect(page.get_by_test_id("turn")).to_be_hidden()
+    page.get_by_test_id("wide").click()
+    box = pad_box(page)
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 375
+    assert abs(box["width"] / box["height"] - 2) < 0.05
+    expect(page.get_by_test_id("turn")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.set_viewport_size({"width": 667, "height": 375})  # turned sideways
+    expect(page.get_by_test_id("turn")).to_be_hidden()
+    assert pad_box(page)["width"] > box["width"]
+    page.get_by_test_id("wide").click()  # the next test's pages start square
     context.close()
 
 
