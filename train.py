@@ -353,10 +353,8 @@ def variety_data(args: argparse.Namespace, kind: str, log, seed: int = 0):
         rng = np.random.default_rng([args.seed, seed])
         items = [d for d in variety.drawings.load_drawings(variety.DIGITS)
                  if _trains_on(args, groups[d.writer])][: args.limit]
-        if kind in ("styled", "styled-wide"):
-            wide = kind == "styled-wide"
-            share = variety.STYLE_SHARE_WIDE if wide else variety.STYLE_SHARE
-            items = [variety.restyle(d, rng, share, wide=wide) for d in items]
+        if kind in variety.STYLED:
+            items = variety.styled(items, kind, rng)
         x, y, _, _ = variety.render_inputs(items, seed, list(variety.drawings.PLACEMENTS))
         return x, y
     got = variety.rendered(kind, seed=seed, log=log)

@@ -259,8 +259,7 @@ def whole_numbers(drawn: Sequence[Drawing], count: int, clf, seed: int,
     rows, failures, ms = [], [], []
     for label, strokes in variety.numbers(drawn, count, seed):
         img = dr.render(strokes)
-        sent = ([np.asarray(s, dtype=np.float64) for s in dr.upload_strokes(strokes)]
-                if with_strokes else None)
+        sent = dr.upload_strokes(strokes) if with_strokes else None
         started = time.perf_counter()
         try:
             r = recognition.recognise(png(img), clf, strokes=sent)
@@ -304,8 +303,6 @@ def main(argv: list[str] | None = None) -> int:
                         "(cv: the five folds together)")
     p.add_argument("--not-digit", action="store_true",
                    help="also measure 'not a digit' on letters (these writers) and drawn shapes")
-    p.add_argument("--pixels-only", action="store_true",
-                   help="numbers uploaded without their strokes (a plain image)")
     p.add_argument("--numbers", type=int, default=0, metavar="N",
                    help="also read N composed numbers of 2-4 digits (these writers)")
     p.add_argument("--model", default="cnn")
@@ -359,8 +356,7 @@ def main(argv: list[str] | None = None) -> int:
         rejected = sum(r[11] for r in results["confusion_matrix"])
         results["not_digit"]["digits_rejected"] = round(rejected / max(results["count"], 1), 4)
     if args.numbers:
-        results["numbers"] = whole_numbers(drawings, args.numbers, clf, args.seed,
-                                           with_strokes=not args.pixels_only)
+        results["numbers"] = whole_numbers(drawings, args.numbers, clf, args.seed)
     seconds = time.perf_counter() - started
     failures = results.pop("failures", [])
     extra_failures = {k: results[k].pop("failures") for k in ("not_digit", "numbers")

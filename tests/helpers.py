@@ -44,10 +44,3 @@ def touching_pair(a, b, overlap=0.02):
         out += [[((px - lo[0]) / h + x, (py - lo[1]) / h) for px, py in s] for s in d.strokes]
         x += float(np.ptp(pts[:, 0])) / h + pen - overlap
     return drawings.place(out, 0.6, 0.5, 0.5)
-
-
-def as_sent(strokes):
-    """Strokes as the page sends them beside its upload: in the image's pixels."""
-    from webapp.training import drawings
-
-    return [np.asarray(s, dtype=np.float64) for s in drawings.upload_strokes(strokes)]

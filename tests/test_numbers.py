@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.helpers import as_sent, drawing_png, touching_pair
+from tests.helpers import drawing_png, touching_pair
 from webapp import numbers, recognition
 from webapp.training import drawings, variety
 
@@ -187,14 +187,14 @@ def test_styles_add_a_stroke_where_a_person_draws_it(real_sample):
     zero = next(d for d in real_sample if d.label == 0)
     slashed = variety.slash_zero(zero.strokes, rng)
     assert len(slashed) == len(zero.strokes) + 1
-    x0, y0, x1, y1 = variety._box(zero.strokes)
+    x0, y0, x1, y1 = drawings.bounds(zero.strokes)
     (ax, ay), (bx, by) = slashed[-1][0], slashed[-1][-1]
     # across the whole zero, top to bottom, on a diagonal
     assert min(ay, by) <= y0 + 1e-9 and max(ay, by) >= y1 - 1e-9 and ax != bx
     one = next(d for d in real_sample if d.label == 1)
     flagged = variety.flag_one(one.strokes, np.random.default_rng(1))
-    fx0 = variety._box(flagged)[0]
-    assert fx0 < variety._box(one.strokes)[0]  # the flag reaches out to the left
+    fx0 = drawings.bounds(flagged)[0]
+    assert fx0 < drawings.bounds(one.strokes)[0]  # the flag reaches out to the left
 
 
 def test_writer_groups_keep_each_writer_on_one_side():
@@ -259,7 +259,8 @@ def test_strokes_keep_touching_digits_apart(real_sample, cnn):
         strokes = touching_pair(a, b)
         data = drawing_png(strokes)
         label = f"{a.label}{b.label}"
-        with_strokes += recognition.recognise(data, cnn, strokes=as_sent(strokes)).number == label
+        sent = drawings.upload_strokes(strokes)
+        with_strokes += recognition.recognise(data, cnn, strokes=sent).number == label
         pixels_only += recognition.recognise(data, cnn).number == label
     assert with_strokes >= 55 and pixels_only <= 40, (with_strokes, pixels_only)
 
@@ -271,7 +272,7 @@ def test_a_digit_drawn_in_several_strokes_stays_one_digit(real_sample, cnn):
     for d in several:
         for size in (0.3, 0.7):
             strokes = drawings.place(d.strokes, size, 0.5, 0.5)
-            r = recognition.recognise(drawing_png(strokes), cnn, strokes=as_sent(strokes))
+            r = recognition.recognise(drawing_png(strokes), cnn, strokes=drawings.upload_strokes(strokes))
             assert len(r.digits) == 1, (d.label, d.writer, [p.digit for p in r.digits])
 
 
@@ -284,7 +285,7 @@ def test_numbers_of_digits_drawn_in_several_strokes_are_read_whole(cnn):
     several = [d for d in dev if groups[d.writer] != "final" and len(d.strokes) > 1]
     right = counted = 0
     for label, strokes in variety.numbers(several, 150, seed=0):
-        r = recognition.recognise(drawing_png(strokes), cnn, strokes=as_sent(strokes))
+        r = recognition.recognise(drawing_png(strokes), cnn, strokes=drawings.upload_strokes(strokes))
         right += r.number == label
         counted += len(r.digits) == len(label)
     assert counted >= 145 and right >= 138, (counted, right)
@@ -300,7 +301,7 @@ def test_strokes_that_do_not_match_the_image_are_ignored(real_sample, cnn):
     strokes = drawings.place(strokes, 0.8, 0.5, 0.5)
     data = drawing_png(strokes)
     plain = recognition.recognise(data, cnn)
-    for wrong in ([np.array([[0.0, 0.0], [1.0, 1.0]])], [s + 500 for s in as_sent(strokes)]):
+    for wrong in ([np.array([[0.0, 0.0], [1.0, 1.0]])], [s + 500 for s in drawings.upload_strokes(strokes)]):
         r = recognition.recognise(data, cnn, strokes=wrong)
         assert r.number == plain.number == "35"
 
@@ -350,7 +351,7 @@ def test_the_api_reads_strokes_from_json_and_forms(client, real_sample):
             break
     else:
         pytest.fail("no touching pair that pixels alone misread")
-    sent = [s.tolist() for s in as_sent(strokes)]
+    sent = [s.tolist() for s in drawings.upload_strokes(strokes)]
     image = "data:image/png;base64," + base64.b64encode(data).decode()
     by_json = client.post("/api/predict", json={"image": image, "strokes": sent})
     assert by_json.status_code == 200

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from webapp.preprocess import stroke_ratio, with_border
+
 INK = 64  # an ink map value above this is ink for segmenting (a quarter of full strength)
 SPECK = 0.02  # a piece with less than this share of the ink is a speck, not a digit
 OVERLAP = 0.5  # pieces sharing this share of the narrower one's columns are one digit
@@ -119,27 +121,21 @@ def stroke_labels(mask: np.ndarray, strokes: list[np.ndarray]) -> tuple[np.ndarr
         xs, ys = xy[keep, 0], xy[keep, 1]
         on = mask[ys, xs]
         labels[ys[on], xs[on]] = k + 1
-    total = int(mask.sum())
     for _ in range(GROW):
         free = mask & (labels == 0)
         if not free.any():
             break
+        # Each free ink pixel takes a labelled neighbour's label (above, below, left, right).
+        framed = with_border(labels, 1)
         grown = labels.copy()
-        up = np.zeros_like(labels)
-        up[1:] = labels[:-1]
-        down = np.zeros_like(labels)
-        down[:-1] = labels[1:]
-        left = np.zeros_like(labels)
-        left[:, 1:] = labels[:, :-1]
-        right = np.zeros_like(labels)
-        right[:, :-1] = labels[:, 1:]
-        for near in (up, down, left, right):
+        for near in (framed[:-2, 1:-1], framed[2:, 1:-1], framed[1:-1, :-2], framed[1:-1, 2:]):
             take = free & (near > 0)
             grown[take] = near[take]
             free &= ~take
         if np.array_equal(grown, labels):
             break
         labels = grown
+    total = int(mask.sum())
     if total == 0 or np.count_nonzero(labels) < COVERED * total:
         return None
     return labels, len(strokes)
@@ -166,11 +162,14 @@ def segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None) -> list[Pa
     if count == 0:
         return []
     areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    # Every labelled pixel once, sorted by label: each piece's pixels are a slice of them.
+    ys, xs = np.nonzero(labels)
+    order = np.argsort(labels[ys, xs], kind="stable")
+    ends = np.cumsum(areas)
     found = []  # (xs, ys, id) of each piece that is not a speck
-    for k in range(count):
-        if areas[k] >= SPECK * areas.sum():
-            ys, xs = np.nonzero(labels == k + 1)
-            found.append((xs, ys, k + 1))
+    for k in np.flatnonzero(areas >= SPECK * areas.sum()):
+        piece = order[ends[k] - areas[k]:ends[k]]
+        found.append((xs[piece], ys[piece], int(k) + 1))
     # Slanted handwriting: digits that do not touch may still share columns. Pieces are compared
     # along the writing's slant, the shear that makes them narrowest.
     shear = min(SHEARS, key=lambda s: sum(float(np.ptp(xs - s * ys)) for xs, ys, _ in found))
@@ -246,8 +245,6 @@ DOT_RATIO = 0.4  # stroke width / longer side above which a piece is a blob: as 
 
 def is_dot(part: Part) -> bool:
     """A dot: a blob as wide as the pen that made it (a decimal point, a tap), not a stroke."""
-    from webapp.preprocess import stroke_ratio
-
     return stroke_ratio(part.ink > INK) > DOT_RATIO
 
 

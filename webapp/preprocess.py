@@ -202,7 +202,7 @@ def stroke_ratio(mask: np.ndarray) -> float:
     if area == 0:
         return 0.0
     side = max(mask.shape)
-    mask = _pad(mask, 1)  # ink touching the crop's edge has a boundary there too
+    mask = with_border(mask, 1)  # ink touching the crop's edge has a boundary there too
     inner = mask.copy()
     inner[1:] &= mask[:-1]
     inner[:-1] &= mask[1:]
@@ -219,7 +219,7 @@ def is_blank(ink: np.ndarray) -> bool:
     return int(ink.max(initial=0)) < 64 or strong < max(12, ink.size // 4000)
 
 
-def _pad(a: np.ndarray, n: int) -> np.ndarray:
+def with_border(a: np.ndarray, n: int) -> np.ndarray:
     """A background border of n pixels (np.pad does the same, several times slower)."""
     out = np.zeros((a.shape[0] + 2 * n, a.shape[1] + 2 * n), dtype=a.dtype)
     out[n:-n, n:-n] = a
@@ -230,7 +230,7 @@ def _rank3(a: np.ndarray, pick) -> np.ndarray:
     """3x3 minimum or maximum (pick = np.minimum / np.maximum), separable: rows, then columns.
     Outside the image counts as background; callers leave a background margin around the ink.
     (Pillow's MinFilter/MaxFilter give the same pixels, ten times slower.)"""
-    padded = _pad(a, 1)
+    padded = with_border(a, 1)
     rows = pick(pick(padded[:, :-2], padded[:, 1:-1]), padded[:, 2:])
     return pick(pick(rows[:-2], rows[1:-1]), rows[2:])
 
@@ -271,7 +271,7 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     # Measured after resampling, so the blur of a thin line counts as the model will see it.
     ratio = stroke_ratio(work > 127)
     margin = 8  # room to dilate into, and a background border for erosion to see
-    framed = normalize_width(_pad(work, margin), ratio, side)
+    framed = normalize_width(with_border(work, margin), ratio, side)
     rows, cols = np.flatnonzero(framed.any(1)), np.flatnonzero(framed.any(0))
     if rows.size == 0:
         raise EmptyDrawing("the drawing is empty")

@@ -122,11 +122,11 @@ def parse_strokes(value) -> list[np.ndarray]:
         if not all(isinstance(p, list) and len(p) == 2 and all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) for v in p) for p in stroke):
             raise InvalidStrokes("each point must be [x, y], two numbers")
-        try:
+        try:  # an integer beyond any float overflows; NaN and infinity pass, and are caught
             a = np.asarray(stroke, dtype=np.float64)
-        except OverflowError:  # an integer beyond any float
-            a = np.full((len(stroke), 2), np.inf)
-        if not np.isfinite(a).all():
+        except OverflowError:
+            a = None
+        if a is None or not np.isfinite(a).all():
             raise InvalidStrokes("points must be finite numbers")
         out.append(a)
     return out

@@ -1,6 +1,8 @@
 // Every word the pages show, in both languages, comes from static/i18n.json: the server renders
 // the first paint from the same file (webapp/i18n.py). Elements carry data-i18n (text),
 // data-i18n-aria (aria-label) or data-i18n-title (title) naming a key there.
+import { store, stored } from "./storage.js";
+
 const url = new URL("../i18n.json", import.meta.url);
 export const STRINGS = await fetch(url).then((r) => {
   if (!r.ok) throw new Error(`i18n.json: HTTP ${r.status}`);
@@ -9,25 +11,8 @@ export const STRINGS = await fetch(url).then((r) => {
 
 const STORAGE_KEY = "digitpad.lang";
 
-// Private browsing can make localStorage throw; the language then simply is not remembered.
-function remembered() {
-  try {
-    return localStorage.getItem(STORAGE_KEY);
-  } catch {
-    return null;
-  }
-}
-
-function remember(code) {
-  try {
-    localStorage.setItem(STORAGE_KEY, code);
-  } catch {
-    /* not remembered */
-  }
-}
-
 export function initialLanguage() {
-  const saved = remembered();
+  const saved = stored(STORAGE_KEY);
   if (saved in STRINGS) return saved;
   const preferred = navigator.languages?.length ? navigator.languages : [navigator.language];
   return preferred.some((l) => l && l.toLowerCase().startsWith("ko")) ? "ko" : "en";
@@ -51,7 +36,7 @@ export function t(key, values = {}) {
 
 export function setLanguage(code, root = document) {
   current = code in STRINGS ? code : "en";
-  remember(current);
+  store(STORAGE_KEY, current);
   root.documentElement.lang = current;
   const title = root.documentElement.dataset.i18nDocTitle;
   if (title) root.title = t(title);

@@ -4,6 +4,7 @@
 import { Pad } from "./pad.js";
 import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
 import { askServer, errorText } from "./api.js";
+import { store, stored } from "./storage.js";
 import { inkCanvas, inkImage } from "./ink.js";
 
 const DEBOUNCE_MS = 120;
@@ -221,18 +222,10 @@ function setWide(wide) {
   $(".pad-area").classList.toggle("wide", wide);
   wideButton.setAttribute("aria-pressed", String(wide)); // a toggle: its label stays the same
   pad.setAspect(wide ? 2 : 1);
-  try {
-    localStorage.setItem(WIDE_KEY, wide ? "1" : "0");
-  } catch {
-    /* not remembered */
-  }
+  store(WIDE_KEY, wide ? "1" : "0");
 }
 wideButton.addEventListener("click", () => setWide(wideButton.getAttribute("aria-pressed") !== "true"));
-try {
-  if (localStorage.getItem(WIDE_KEY) === "1") setWide(true);
-} catch {
-  /* private browsing: the square pad */
-}
+if (stored(WIDE_KEY) === "1") setWide(true);
 
 $("[data-testid=clear]").addEventListener("click", () => pad.clear());
 $("[data-testid=undo]").addEventListener("click", () => pad.undo());

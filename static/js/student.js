@@ -4,6 +4,7 @@
 import { Pad } from "./pad.js";
 import { initialLanguage, lang, setLanguage, t } from "./i18n.js";
 import { askServer, errorText } from "./api.js";
+import { store, stored } from "./storage.js";
 
 const DEBOUNCE_MS = 120;
 const $ = (sel) => document.querySelector(sel);
@@ -15,20 +16,6 @@ const guess = $("[data-testid=prediction]");
 const status = $("[data-testid=status]");
 const feedback = $("[data-testid=feedback]");
 
-function stored(key, fallback = null) {
-  try {
-    return localStorage.getItem(key) ?? fallback;
-  } catch {
-    return fallback;
-  }
-}
-function store(key, value) {
-  try {
-    localStorage.setItem(key, value);
-  } catch {
-    /* private browsing: not remembered */
-  }
-}
 
 function newId() {
   // randomUUID needs a secure context (https or localhost); a phone on http://192.168.x.y is not.

@@ -82,7 +82,7 @@ def smooth(stroke: Stroke, steps: int = 6) -> list[tuple[float, float]]:
     return out
 
 
-def _bounds(strokes: Sequence[Stroke]) -> tuple[float, float, float, float] | None:
+def bounds(strokes: Sequence[Stroke]) -> tuple[float, float, float, float] | None:
     """(left, top, right, bottom) of all points, in pad units; None for no points."""
     pts = [p for s in strokes for p in s]
     if not pts:
@@ -106,7 +106,7 @@ def extent(box: tuple[float, float, float, float]) -> float:
 def export_pen(strokes: Sequence[Stroke], pen_width: float) -> float:
     """The upload's pen width (pad units): the screen pen clamped to exportPenRange times the
     drawing's extent. Same rule as exportPenWidth() in static/js/pad.js."""
-    box = _bounds(strokes)
+    box = bounds(strokes)
     if box is None:
         return pen_width
     lo, hi = pad_config()["exportPenRange"]
@@ -119,7 +119,7 @@ def export_box(strokes: Sequence[Stroke], pen_width: float, size: float, aspect:
     """The part of the export canvas the page uploads: the strokes' box, plus the round caps and
     2 px for anti-aliasing, within a pad `aspect` units wide. Same rule as exportBox() in
     static/js/pad.js."""
-    box = _bounds(strokes)
+    box = bounds(strokes)
     right_end, bottom_end = math.ceil(size * aspect), math.ceil(size)
     if box is None:
         return 0, 0, right_end, bottom_end
@@ -135,7 +135,7 @@ def export_scale(strokes: Sequence[Stroke], pen_width: float, size: float,
     with the pen would pass exportMaxSide px. The server works at 80 px (preprocess.WORK): more
     pixels than that only cost decoding and resampling. Same rule as exportScale() in
     static/js/pad.js."""
-    box = _bounds(strokes)
+    box = bounds(strokes)
     if box is None:
         return size
     side = extent(box) + pen_width
@@ -143,17 +143,24 @@ def export_scale(strokes: Sequence[Stroke], pen_width: float, size: float,
     return min(size, max_side / side) if side > 0 else size
 
 
-def upload_strokes(strokes: Sequence[Stroke], pen_width: float | None = None,
-                   size: float | None = None, aspect: float = 1.0
-                   ) -> list[list[tuple[float, float]]]:
-    """The strokes in the pixels of `render(strokes)`'s image: what the page sends beside its
-    upload (static/js/pad.js, `Pad.uploadStrokes`)."""
+def export_geometry(strokes: Sequence[Stroke], pen_width: float | None = None,
+                    size: float | None = None, *, max_side: float | None = None,
+                    aspect: float = 1.0) -> tuple[float, float, tuple[int, int, int, int]]:
+    """The page's upload of these strokes: its pen (pad units), pixels per pad unit and the box it
+    crops to (`export_pen`, `export_scale`, `export_box`), from the screen pen and exportSize."""
     cfg = pad_config()
-    size = size or int(cfg["exportSize"])
-    pen_width = export_pen(strokes, pen_width if pen_width is not None else float(cfg["penWidth"]))
-    size = export_scale(strokes, pen_width, size)
-    x0, y0, _, _ = export_box(strokes, pen_width, size, aspect)
-    return [[(x * size - x0, y * size - y0) for x, y in s] for s in strokes]
+    pen = export_pen(strokes, pen_width if pen_width is not None else float(cfg["penWidth"]))
+    scale = export_scale(strokes, pen, size or int(cfg["exportSize"]), max_side)
+    return pen, scale, export_box(strokes, pen, scale, aspect)
+
+
+def upload_strokes(strokes: Sequence[Stroke], pen_width: float | None = None,
+                   size: float | None = None, aspect: float = 1.0) -> list[np.ndarray]:
+    """The strokes in the pixels of `render(strokes)`'s image, as (n, 2) arrays: what the page
+    sends beside its upload (static/js/pad.js, `Pad.uploadJSON`) and what
+    webapp.recognition.recognise takes."""
+    _, scale, (x0, y0, _, _) = export_geometry(strokes, pen_width, size, aspect=aspect)
+    return [np.asarray(s, dtype=np.float64) * scale - (x0, y0) for s in strokes]
 
 
 def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: float | None = None,
@@ -161,19 +168,17 @@ def render(strokes: Sequence[Stroke], pen_width: float | None = None, size: floa
            ) -> Image.Image:
     """Strokes in pad units (the pad's height is 1, its width `aspect`) -> an RGBA image like the
     page's upload (black ink, transparent):
-    the pen clamped to the drawing's size, cropped to the drawing's box (`export_pen`,
-    `export_box`).
+    the pen clamped to the drawing's size, cropped to the drawing's box (`export_geometry`).
 
     `as_uploaded=False` gives the whole pad with the screen pen as it is: a raster drawn elsewhere
     (another app, a typical demo's canvas) that the server has to cope with on its own."""
-    cfg = pad_config()
-    size = size or int(cfg["exportSize"])
-    pen_width = pen_width if pen_width is not None else float(cfg["penWidth"])
     if as_uploaded:
-        pen_width = export_pen(strokes, pen_width)
-        size = export_scale(strokes, pen_width, size, max_side)
-        x0, y0, x1, y1 = export_box(strokes, pen_width, size, aspect)
+        pen_width, size, (x0, y0, x1, y1) = export_geometry(
+            strokes, pen_width, size, max_side=max_side, aspect=aspect)
     else:
+        cfg = pad_config()
+        size = size or int(cfg["exportSize"])
+        pen_width = pen_width if pen_width is not None else float(cfg["penWidth"])
         x0, y0, x1, y1 = 0, 0, math.ceil(size * aspect), math.ceil(size)
     # Only the uploaded box is drawn (shifted to the origin, as pad.js does), never the whole pad.
     scale = size * SUPERSAMPLE

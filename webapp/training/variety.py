@@ -74,19 +74,13 @@ def group_of(writer: str, groups: dict[str, str]) -> str:
 Strokes = list[list[tuple[float, float]]]
 
 
-def _box(strokes: Strokes) -> tuple[float, float, float, float]:
-    pts = np.concatenate([np.asarray(s, dtype=np.float64) for s in strokes])
-    (x0, y0), (x1, y1) = pts.min(0), pts.max(0)
-    return float(x0), float(y0), float(x1), float(y1)
-
-
 def _line(a: tuple[float, float], b: tuple[float, float], n: int = 8) -> list[tuple[float, float]]:
     return [(a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t) for t in np.linspace(0, 1, n)]
 
 
 def slash_zero(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     """Ø: a stroke through the zero, mostly from lower left to upper right, past its edge."""
-    x0, y0, x1, y1 = _box(strokes)
+    x0, y0, x1, y1 = drawings.bounds(strokes)
     w, h = x1 - x0, y1 - y0
     over = rng.uniform(0.0, 0.2)
     a = (x0 - over * w + rng.uniform(0, 0.25) * w, y1 + over * h)
@@ -103,7 +97,7 @@ FLAG_WIDE = {"length": (0.25, 0.65), "angle": (15, 65), "foot": 0.5}
 def flag_one(strokes: Strokes, rng: np.random.Generator, flag: dict = FLAG) -> Strokes:
     """The European one: a flag from the top down to the left (`length` x the height, `angle`
     degrees below the horizontal), often in the same stroke, and sometimes (`foot`) a foot."""
-    x0, y0, x1, y1 = _box(strokes)
+    x0, y0, x1, y1 = drawings.bounds(strokes)
     h = y1 - y0
     first = strokes[0]
     top = min(first, key=lambda p: p[1])
@@ -121,7 +115,7 @@ def flag_one(strokes: Strokes, rng: np.random.Generator, flag: dict = FLAG) -> S
 
 def cross_seven(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     """The continental seven: a bar across the stem, about half-way down."""
-    x0, y0, x1, y1 = _box(strokes)
+    x0, y0, x1, y1 = drawings.bounds(strokes)
     w, h = x1 - x0, y1 - y0
     y = y0 + h * rng.uniform(0.45, 0.62)
     near = [p[0] for s in strokes for p in s if abs(p[1] - y) < 0.08 * h]
@@ -282,6 +276,16 @@ TRAIN_LETTERS = 12000  # letters in the shipped model's training set: the eleven
 # a digit class's size (MNIST's ~5,500 a digit, plus the real drawings)
 
 
+STYLED = {"styled": (STYLE_SHARE, False), "styled-wide": (STYLE_SHARE_WIDE, True)}  # share, wide
+
+
+def styled(items: Sequence[Drawing], kind: str, rng: np.random.Generator) -> list[Drawing]:
+    """The drawings with a share of their zeros, ones and sevens restyled: 'styled' or
+    'styled-wide' (STYLED)."""
+    share, wide = STYLED[kind]
+    return [restyle(d, rng, share, wide=wide) for d in items]
+
+
 def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
     """Every drawing of one kind rendered once and cached (the key covers the data, the rendering
     and preprocessing code and the pad constants):
@@ -304,14 +308,10 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
         with np.load(cached) as f:
             return {k: f[k] for k in f.files}
     placements: list[str] | None = list(drawings.PLACEMENTS)
-    if kind in ("digits", "styled", "styled-wide"):
+    if kind == "digits":
         items = drawings.load_drawings(DIGITS)
-        if kind == "styled":
-            rng = np.random.default_rng([seed, 17])
-            items = [restyle(d, rng, STYLE_SHARE) for d in items]
-        elif kind == "styled-wide":
-            rng = np.random.default_rng([seed, 17])
-            items = [restyle(d, rng, STYLE_SHARE_WIDE, wide=True) for d in items]
+    elif kind in STYLED:
+        items = styled(drawings.load_drawings(DIGITS), kind, np.random.default_rng([seed, 17]))
     elif kind == "letters":
         items, placements = load_letters(), None
     elif kind == "shapes":
