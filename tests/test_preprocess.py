@@ -294,3 +294,12 @@ def test_a_png_with_a_broken_image_stream_is_invalid():
     data[at:at + 8] = b"\xff" * 8
     with pytest.raises(preprocess.InvalidImage):
         preprocess.decode(bytes(data))
+
+
+def test_the_border_median_from_a_histogram_is_numpys():
+    rng = np.random.default_rng(0)
+    for _ in range(2000):
+        values = rng.integers(0, 256, int(rng.integers(1, 1200)), dtype=np.uint8)
+        if rng.random() < 0.5:  # mostly paper, a little ink: the usual border
+            values = np.maximum(values, 250).astype(np.uint8)
+        assert preprocess._median_u8(values) == int(np.median(values))
