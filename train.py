@@ -58,11 +58,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--real-copies", type=int, default=2, choices=[1, 2],
                    help="renders of each real drawing per placement: as drawn, and (2) again with "
                         "--styles of the zeros, ones and sevens restyled")
-    p.add_argument("--styles", default="wide", choices=["none", "narrow", "wide"],
+    p.add_argument("--styles", default="wide", choices=["none", "narrow", "wide", "theta"],
                    help="the second copy restyles zeros, ones and sevens the way MNIST never shows "
                         "them: slashes through zeros, flags (and feet) on ones, bars across sevens "
                         "(webapp/training/variety.py); wide: longer flags on half of them, narrow: "
-                        "shorter on a third (writer-grouped cross-validation chose wide)")
+                        "shorter on a third, theta: wide, and two in five of the other zeros "
+                        "barred (θ)")
     p.add_argument("--not-digit", action=argparse.BooleanOptionalAction, default=True,
                    help="an eleventh class, 'not a digit', taught with pen-drawn letters "
                         "(data/unipen-letters) and drawn lines, dots, scribbles and shapes")
@@ -176,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.real != "none":
         x_real, y_real = variety_data(args, "digits", log=print)
         if args.real_copies == 2:
-            kind = {"none": "digits", "narrow": "styled", "wide": "styled-wide"}[args.styles]
+            kind = {"none": "digits", "narrow": "styled", "wide": "styled-wide",
+                    "theta": "styled-theta"}[args.styles]
             x2, y2 = variety_data(args, kind, log=print, seed=1)
             x_real, y_real = np.concatenate([x_real, x2]), np.concatenate([y_real, y2])
         real_count = len(x_real)
@@ -246,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.not_digit:
         from webapp.training import crossval, variety
 
-        recipe = {"none": "plain11", "narrow": "styled11", "wide": "wide11"}[args.styles]
+        recipe = {"none": "plain11", "narrow": "styled11", "wide": "wide11",
+                  "theta": "theta11"}[args.styles]
         threshold = crossval.chosen_threshold(recipe)
         rejected = probs[:, 10] > threshold
         strict = float(((y_pred == y_test) & ~rejected).mean())

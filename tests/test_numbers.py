@@ -195,6 +195,26 @@ def test_styles_add_a_stroke_where_a_person_draws_it(real_sample):
     flagged = variety.flag_one(one.strokes, np.random.default_rng(1))
     fx0 = drawings.bounds(flagged)[0]
     assert fx0 < drawings.bounds(one.strokes)[0]  # the flag reaches out to the left
+    barred = variety.bar_zero(zero.strokes, np.random.default_rng(2))
+    (ax, ay), (bx, by) = barred[-1][0], barred[-1][-1]
+    # θ: nearly level, across the middle, out past both sides
+    assert ax < x0 and bx > x1 and abs(by - ay) <= 0.12 * (y1 - y0)
+    assert y0 + 0.3 * (y1 - y0) < (ay + by) / 2 < y0 + 0.7 * (y1 - y0)
+
+
+def test_theta_styling_bars_some_zeros_and_slashes_as_many_as_before(real_sample):
+    zeros = [d for d in real_sample if d.label == 0]
+    out = variety.styled(zeros * 20, "styled-theta", np.random.default_rng(3))
+    marks = [d.strokes[-1] for d in out if d.id.endswith("#styled")]
+    level = sum(abs(m[-1][1] - m[0][1]) < abs(m[-1][0] - m[0][0]) * 0.3 for m in marks)
+    # half the zeros slashed as in 'styled-wide', two in five of the others barred
+    assert 0.6 * len(out) < len(marks) < 0.8 * len(out)
+    assert 0.15 * len(out) < level < 0.25 * len(out)
+    # the shipped 'styled-wide' kind draws no bars
+    wide = variety.styled(zeros * 20, "styled-wide", np.random.default_rng(3))
+    assert not any(abs(d.strokes[-1][-1][1] - d.strokes[-1][0][1])
+                   < abs(d.strokes[-1][-1][0] - d.strokes[-1][0][0]) * 0.3
+                   for d in wide if d.id.endswith("#styled"))
 
 
 def test_writer_groups_keep_each_writer_on_one_side():

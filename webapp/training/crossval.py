@@ -30,6 +30,7 @@ RECIPES = {
     "plain11": ("digits", True),
     "styled11": ("styled", True),
     "wide11": ("styled-wide", True),
+    "theta11": ("styled-theta", True),
 }
 # Recipes trained on one fold of writers fewer (three of the four, the next fold left out too):
 # against the same recipe on four, what a quarter more writers is worth.

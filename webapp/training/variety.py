@@ -90,6 +90,16 @@ def slash_zero(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     return [*strokes, _line(a, b)]
 
 
+def bar_zero(strokes: Strokes, rng: np.random.Generator) -> Strokes:
+    """θ: a bar across the middle of the zero, past both sides, nearly level."""
+    x0, y0, x1, y1 = drawings.bounds(strokes)
+    w, h = x1 - x0, y1 - y0
+    y = y0 + h * rng.uniform(0.4, 0.6)
+    tilt = h * rng.uniform(-0.06, 0.06)
+    left, right = x0 - w * rng.uniform(0.05, 0.4), x1 + w * rng.uniform(0.05, 0.4)
+    return [*strokes, _line((left, y + tilt), (right, y - tilt))]
+
+
 FLAG = {"length": (0.2, 0.5), "angle": (15, 55), "foot": 0.3}  # see flag_one
 FLAG_WIDE = {"length": (0.25, 0.65), "angle": (15, 65), "foot": 0.5}
 
@@ -128,12 +138,22 @@ def cross_seven(strokes: Strokes, rng: np.random.Generator) -> Strokes:
 STYLES = {0: slash_zero, 1: flag_one, 7: cross_seven}
 
 
-def restyle(d: Drawing, rng: np.random.Generator, share: float, wide: bool = False) -> Drawing:
+def restyle(d: Drawing, rng: np.random.Generator, share: float, wide: bool = False,
+            theta: float = 0.0) -> Drawing:
     """With probability `share`, the same digit in the style MNIST lacks (if the digit has one).
-    `wide`: longer, steeper flags on ones, and more feet (FLAG_WIDE)."""
+    `wide`: longer, steeper flags on ones, and more feet (FLAG_WIDE). `theta`: that share of the
+    zeros left as drawn barred (θ) instead, from a generator of their own (so the other styles
+    are drawn exactly as without it)."""
     style = STYLES.get(d.label)
-    if style is None or rng.random() >= share:
+    if style is None:
         return d
+    if rng.random() >= share:
+        if not (theta and d.label == 0):
+            return d
+        own = np.random.default_rng([_hash("theta:" + d.id), 1847])
+        if own.random() >= theta:
+            return d
+        return Drawing(d.id + "#styled", d.label, d.writer, d.site, bar_zero(d.strokes, own))
     strokes = flag_one(d.strokes, rng, FLAG_WIDE) if wide and d.label == 1 else style(d.strokes, rng)
     return Drawing(d.id + "#styled", d.label, d.writer, d.site, strokes)
 
@@ -272,18 +292,21 @@ def render_inputs(items: Sequence[Drawing], seed: int, placements: Sequence[str]
 DIGITS = drawings.DIGITS
 STYLE_SHARE = 0.35  # of zeros, ones and sevens, per rendered copy
 STYLE_SHARE_WIDE = 0.5  # the 'styled-wide' variant
+THETA_SHARE = 0.4  # of the zeros 'styled-theta' leaves unslashed: barred (θ)
 TRAIN_LETTERS = 12000  # letters in the shipped model's training set: the eleventh class is about
 # a digit class's size (MNIST's ~5,500 a digit, plus the real drawings)
 
 
-STYLED = {"styled": (STYLE_SHARE, False), "styled-wide": (STYLE_SHARE_WIDE, True)}  # share, wide
+# kind: (share restyled, wide flags, share of the other zeros barred)
+STYLED = {"styled": (STYLE_SHARE, False, 0.0), "styled-wide": (STYLE_SHARE_WIDE, True, 0.0),
+          "styled-theta": (STYLE_SHARE_WIDE, True, THETA_SHARE)}
 
 
 def styled(items: Sequence[Drawing], kind: str, rng: np.random.Generator) -> list[Drawing]:
-    """The drawings with a share of their zeros, ones and sevens restyled: 'styled' or
-    'styled-wide' (STYLED)."""
-    share, wide = STYLED[kind]
-    return [restyle(d, rng, share, wide=wide) for d in items]
+    """The drawings with a share of their zeros, ones and sevens restyled: 'styled',
+    'styled-wide' or 'styled-theta' (STYLED)."""
+    share, wide, theta = STYLED[kind]
+    return [restyle(d, rng, share, wide=wide, theta=theta) for d in items]
 
 
 def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
@@ -292,14 +315,15 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
     - 'digits': every UniPen digit in all 5 placements, as drawn;
     - 'styled': the same with STYLE_SHARE of zeros, ones and sevens restyled (another seed);
     - 'styled-wide': STYLE_SHARE_WIDE restyled, with the wider flags of FLAG_WIDE;
+    - 'styled-theta': 'styled-wide', and THETA_SHARE of the other zeros barred (θ; tried, not shipped);
     - 'letters': every clearly-not-a-digit letter, in one random placement;
     - 'shapes': synthetic lines, dots, scribbles and shapes, one random placement each.
     Returns x (uint8 28x28), y, writer (str) and placement (str)."""
     from webapp import preprocess
     from webapp.training import datasets
 
-    source = {"digits": DIGITS, "styled": DIGITS, "styled-wide": DIGITS, "letters": LETTERS}.get(kind)
-    key = hashlib.sha256(f"{kind}/{seed}/{STYLE_SHARE}/{STYLE_SHARE_WIDE}".encode())
+    source = {"digits": DIGITS, **{k: DIGITS for k in STYLED}, "letters": LETTERS}.get(kind)
+    key = hashlib.sha256(f"{kind}/{seed}/{STYLE_SHARE}/{STYLE_SHARE_WIDE}/{THETA_SHARE}".encode())
     for part in (preprocess.__file__, drawings.__file__, __file__, drawings.PAD_CONFIG,
                  *([source] if source else [])):
         key.update(Path(part).read_bytes())
