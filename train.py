@@ -58,6 +58,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--real-copies", type=int, default=2, choices=[1, 2],
                    help="renders of each real drawing per placement: as drawn, and (2) again with "
                         "--styles of the zeros, ones and sevens restyled")
+    p.add_argument("--lookalikes", default="", metavar="LETTERS",
+                   help="also train on these pen-drawn letters, drawn like a digit, as that digit "
+                        "(of O o -> 0, I -> 1, q g -> 9: data/unipen-letters/lookalikes.jsonl.gz, "
+                        "writers outside the final group unless --with-final-group); "
+                        "cross-validated as the look11 recipes (OoIqg: look11, Iqg: look11-Iqg)")
     p.add_argument("--styles", default="wide", choices=["none", "narrow", "wide", "theta"],
                    help="the second copy restyles zeros, ones and sevens the way MNIST never shows "
                         "them: slashes through zeros, flags (and feet) on ones, bars across sevens "
@@ -123,6 +128,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             p.error(f"{f}: no such file")
     if args.real != "none" and not Path(args.real).is_file():
         p.error(f"--real {args.real}: no such file ('none' to train on MNIST only)")
+    if args.lookalikes:
+        from webapp.training.variety import AS_DIGIT
+
+        if set(args.lookalikes) - set(AS_DIGIT):
+            p.error(f"--lookalikes {args.lookalikes}: letters among {' '.join(AS_DIGIT)}")
     return args
 
 
@@ -181,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
                     "theta": "styled-theta"}[args.styles]
             x2, y2 = variety_data(args, kind, log=print, seed=1)
             x_real, y_real = np.concatenate([x_real, x2]), np.concatenate([y_real, y2])
+        if args.lookalikes:
+            x3, y3 = lookalike_data(args, log=print)
+            x_real, y_real = np.concatenate([x_real, x3]), np.concatenate([y_real, y3])
         real_count = len(x_real)
         x_fit, y_fit = np.concatenate([x_fit, x_real]), np.concatenate([y_fit, y_real])
     if args.not_digit:
@@ -250,6 +263,9 @@ def main(argv: list[str] | None = None) -> int:
 
         recipe = {"none": "plain11", "narrow": "styled11", "wide": "wide11",
                   "theta": "theta11"}[args.styles]
+        if args.lookalikes and args.styles == "wide":
+            recipe = "look11" if set(args.lookalikes) == set(variety.AS_DIGIT) else (
+                f"look11-{args.lookalikes}")
         threshold = crossval.chosen_threshold(recipe)
         rejected = probs[:, 10] > threshold
         strict = float(((y_pred == y_test) & ~rejected).mean())
@@ -309,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
                                               "all but the final group of "
                                               "webapp.training.variety.writer_groups",
                                    "images": real_count, "copies": args.real_copies,
-                                   "styles": args.styles},
+                                   "styles": args.styles, "lookalike_letters":
+                                   args.lookalikes or None},
                  "not_digit": none_count},
         "mnist_test_accuracy": round(accuracy, 5),
         "litert_vs_keras": agreement,
@@ -362,6 +379,24 @@ def variety_data(args: argparse.Namespace, kind: str, log, seed: int = 0):
         return x, y
     got = variety.rendered(kind, seed=seed, log=log)
     keep = np.asarray([_trains_on(args, groups.get(w)) for w in got["writer"]])
+    return got["x"][keep], got["y"][keep]
+
+
+def lookalike_data(args: argparse.Namespace, log):
+    """Letters drawn like a digit, as that digit (variety.AS_DIGIT), of the writers trained on."""
+    import numpy as np
+
+    from webapp.training import variety
+
+    groups = variety.digit_groups()
+    if args.limit:  # a quick run: a few, rendered now (no cache)
+        items = [d for d in variety.load_lookalikes() if d.id.rsplit("|", 1)[1] in args.lookalikes
+                 and _trains_on(args, variety.group_of(d.writer, groups))][: args.limit // 4]
+        x, y, _, _ = variety.render_inputs(items, 0)
+        return x, y
+    got = variety.rendered("lookalikes", log=log)
+    keep = np.asarray([_trains_on(args, variety.group_of(w, groups)) and i.rsplit("|", 1)[1]
+                       in args.lookalikes for w, i in zip(got["writer"], got["id"])], dtype=bool)
     return got["x"][keep], got["y"][keep]
 
 

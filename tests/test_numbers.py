@@ -217,6 +217,35 @@ def test_theta_styling_bars_some_zeros_and_slashes_as_many_as_before(real_sample
                    for d in wide if d.id.endswith("#styled"))
 
 
+def test_letters_drawn_like_digits_are_those_digits_and_never_not_a_digit():
+    looks = variety.load_lookalikes()
+    assert {d.label for d in looks} == {0, 1, 9} and len(looks) > 4000
+    assert all(variety.AS_DIGIT[d.id.rsplit("|", 1)[1]] == d.label for d in looks)
+    assert set(variety.AS_DIGIT) <= variety.LOOKALIKES  # never trained as "not a digit" either
+    # (ids restart in each UniPen section: an id and its letter name one drawing)
+    assert not {d.id for d in variety.load_letters()} & {d.id for d in looks}
+    assert not {d.id.rsplit("|", 1)[1] for d in variety.load_letters()} & set(variety.AS_DIGIT)
+
+
+def test_crossval_trains_on_the_training_folds_lookalikes_only():
+    from webapp.training import crossval
+
+    def kind(writers, ids, label):
+        n = len(writers)
+        return {"x": np.full((n, 28, 28), label, np.uint8), "y": np.full(n, label, np.uint8),
+                "writer": np.asarray(writers), "id": np.asarray(ids)}
+
+    groups = {"a": "fold0", "b": "fold1"}
+    sets = {"styled-wide": kind(["a", "b"], ["d1", "d2"], 3),
+            "lookalikes": kind(["a", "a", "b"], ["x|O", "y|q", "z|g"], 9)}
+    mx, my = np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)
+    for extra, added in ((None, 0), (crossval.EXTRA["look11"], 2), (crossval.EXTRA["look11-Iqg"], 1)):
+        _, y = crossval.training_set(mx, my, sets, {"fold0"}, groups, styled="styled-wide",
+                                     not_digit=False, seed=0, extra=extra)
+        # MNIST, writer a's digit, and writer a's lookalikes (all, or only q): never writer b's
+        assert list(y) == [0, 0, 3] + [9] * added
+
+
 def test_writer_groups_keep_each_writer_on_one_side():
     digits = drawings.load_drawings(variety.DIGITS)
     groups = variety.writer_groups(digits)

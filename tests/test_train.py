@@ -22,12 +22,14 @@ def run_train(*args, tmp_path, timeout=180):
 def test_quick_run_writes_a_loadable_model_and_a_complete_card(tmp_path):
     out = tmp_path / "models" / "quick.keras"
     done = run_train("--limit", "512", "--epochs", "3", "--device", "cpu", "--real-copies", "1",
-                     "--data", "tests/data/mnist-slice.npz", "--out", str(out), tmp_path=tmp_path)
+                     "--lookalikes", "Iqg", "--data", "tests/data/mnist-slice.npz", "--out", str(out),
+                     tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Device: CPU" in done.stdout
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["architecture"] == "cnn" and card["epochs"] == 3 and card["device"] == "CPU"
     assert card["data"]["test"] == 512 and card["data"]["real_drawings"]["images"] > 0
+    assert card["data"]["real_drawings"]["lookalike_letters"] == "Iqg"
     # Three short epochs on 512 images (+ rendered drawings) already learn: 94% measured here.
     assert 0.8 < card["mnist_test_accuracy"] <= 1
     assert np.array(card["confusion_matrix"]).sum() == 512

@@ -31,7 +31,12 @@ RECIPES = {
     "styled11": ("styled", True),
     "wide11": ("styled-wide", True),
     "theta11": ("styled-theta", True),
+    "look11": ("styled-wide", True),
+    "look11-Iqg": ("styled-wide", True),
 }
+# Recipes that also train on another rendered kind of drawings (of the training folds' writers),
+# and which of its letters (by the letter after '|' in the id; None: all).
+EXTRA = {"look11": ("lookalikes", None), "look11-Iqg": ("lookalikes", "Iqg")}
 # Recipes trained on one fold of writers fewer (three of the four, the next fold left out too):
 # against the same recipe on four, what a quarter more writers is worth.
 FEWER = "-fewer"
@@ -42,13 +47,22 @@ NONE_SHAPES = 2000
 def training_set(mnist_x: np.ndarray, mnist_y: np.ndarray, sets: dict, train_groups: set[str],
                  groups: dict[str, str], *, styled: str, not_digit: bool, seed: int,
                  letters: int = NONE_LETTERS, shapes: int = NONE_SHAPES,
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """MNIST + the real digits of `train_groups` (`styled`: which rendering of them) + optionally
-    letters and shapes as class 10."""
+                 extra: tuple[str, str | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """MNIST + the real digits of `train_groups` (`styled`: which rendering of them; `extra`:
+    another rendered kind of theirs and which letters of it, as in EXTRA) + optionally letters and
+    shapes as class 10."""
     rng = np.random.default_rng([seed, 5])
     digits = sets[styled]
     keep = _in(digits["writer"], train_groups, groups)
     xs, ys = [mnist_x, digits["x"][keep]], [mnist_y, digits["y"][keep]]
+    if extra:
+        kind, letters_kept = extra
+        more = sets[kind]
+        keep = _in(more["writer"], train_groups, groups)
+        if letters_kept:
+            keep &= np.asarray([i.rsplit("|", 1)[-1] in letters_kept for i in more["id"]])
+        xs.append(more["x"][keep])
+        ys.append(more["y"][keep])
     if not_digit:
         lt = sets["letters"]
         idx = np.flatnonzero(_in(lt["writer"], train_groups, groups))
@@ -94,6 +108,7 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print) -> 
     from webapp.training import pipeline as training
 
     kinds = {"digits", "letters", "shapes"} | {RECIPES[r.removesuffix(FEWER)][0] for r in recipes}
+    kinds |= {EXTRA[r.removesuffix(FEWER)][0] for r in recipes if r.removesuffix(FEWER) in EXTRA}
     sets = {k: variety.rendered(k, log=log) for k in sorted(kinds)}
     groups = variety.digit_groups()
     mnist = datasets.load_mnist(None, log=log)
@@ -120,7 +135,8 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print) -> 
             else:
                 train_groups = set(folds) - {fold}
             x, y = training_set(mx, my, sets, train_groups, groups, styled=styled,
-                                not_digit=not_digit, seed=seed)
+                                not_digit=not_digit, seed=seed,
+                                extra=EXTRA.get(name.removesuffix(FEWER)))
             keras.utils.set_random_seed(seed)
             started = time.perf_counter()
             model = architectures.build("cnn", classes=11 if not_digit else 10)

@@ -26,6 +26,10 @@ LETTERS = paths.CHECKOUT / "data" / "unipen-letters" / "letters.jsonl.gz"
 # Letters that look like digits by nature (O o D Q ~ 0, I l i ~ 1, Z z ~ 2, S s ~ 5, G b ~ 6,
 # g q ~ 9, B ~ 8): neither trained as "not a digit" nor counted when measuring rejection.
 LOOKALIKES = frozenset("OoDQIliZzSsGbgqB")
+# Of those, the ones a reader takes for the digit itself, from writers who drew no digits here:
+# more writers' zeros, ones and nines (the 'lookalikes' kind; the look11 recipe).
+LOOKALIKE_DIGITS = paths.CHECKOUT / "data" / "unipen-letters" / "lookalikes.jsonl.gz"
+AS_DIGIT = {"O": 0, "o": 0, "I": 1, "q": 9, "g": 9}
 FOLDS = 5
 
 
@@ -159,6 +163,20 @@ def restyle(d: Drawing, rng: np.random.Generator, share: float, wide: bool = Fal
 
 
 # --- things that are not digits -----------------------------------------------------------------
+def load_lookalikes(path: str | Path = LOOKALIKE_DIGITS) -> list[Drawing]:
+    """Pen-drawn letters that are drawn like a digit (AS_DIGIT), labelled as that digit (the letter
+    kept in the id after '|')."""
+    out = []
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            if r["label"] in AS_DIGIT:
+                strokes = [[(float(x), float(y)) for x, y in s] for s in r["strokes"]]
+                out.append(Drawing(f"{r['id']}|{r['label']}", AS_DIGIT[r["label"]], r["writer"],
+                                   r["site"], strokes))
+    return out
+
+
 def load_letters(path: str | Path = LETTERS, clear_only: bool = True) -> list[Drawing]:
     """Pen-drawn letters (label NOT_DIGIT, the letter kept in the id after '|')."""
     out = []
@@ -317,12 +335,14 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
     - 'styled-wide': STYLE_SHARE_WIDE restyled, with the wider flags of FLAG_WIDE;
     - 'styled-theta': 'styled-wide', and THETA_SHARE of the other zeros barred (θ; tried, not shipped);
     - 'letters': every clearly-not-a-digit letter, in one random placement;
+    - 'lookalikes': letters drawn like a digit, as that digit (AS_DIGIT), one random placement;
     - 'shapes': synthetic lines, dots, scribbles and shapes, one random placement each.
     Returns x (uint8 28x28), y, writer (str) and placement (str)."""
     from webapp import preprocess
     from webapp.training import datasets
 
-    source = {"digits": DIGITS, **{k: DIGITS for k in STYLED}, "letters": LETTERS}.get(kind)
+    source = {"digits": DIGITS, **{k: DIGITS for k in STYLED}, "letters": LETTERS,
+              "lookalikes": LOOKALIKE_DIGITS}.get(kind)
     key = hashlib.sha256(f"{kind}/{seed}/{STYLE_SHARE}/{STYLE_SHARE_WIDE}/{THETA_SHARE}".encode())
     for part in (preprocess.__file__, drawings.__file__, __file__, drawings.PAD_CONFIG,
                  *([source] if source else [])):
@@ -338,6 +358,8 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
         items = styled(drawings.load_drawings(DIGITS), kind, np.random.default_rng([seed, 17]))
     elif kind == "letters":
         items, placements = load_letters(), None
+    elif kind == "lookalikes":
+        items, placements = load_lookalikes(), None
     elif kind == "shapes":
         items, placements = shapes(8000, seed), None
     else:
