@@ -58,17 +58,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--real-copies", type=int, default=2, choices=[1, 2],
                    help="renders of each real drawing per placement: as drawn, and (2) again with "
                         "--styles of the zeros, ones and sevens restyled")
-    p.add_argument("--lookalikes", default="", metavar="LETTERS",
+    p.add_argument("--lookalikes", default=None, metavar="LETTERS",
                    help="also train on these pen-drawn letters, drawn like a digit, as that digit "
                         "(of O o -> 0, I -> 1, q g -> 9: data/unipen-letters/lookalikes.jsonl.gz, "
                         "writers outside the final group unless --with-final-group); "
-                        "cross-validated as the look11 recipes (OoIqg: look11, Iqg: look11-Iqg)")
+                        "cross-validated as look11 (OoIqg) and look11-Iqg, and not shipped")
     p.add_argument("--styles", default="wide", choices=["none", "narrow", "wide", "theta"],
                    help="the second copy restyles zeros, ones and sevens the way MNIST never shows "
                         "them: slashes through zeros, flags (and feet) on ones, bars across sevens "
                         "(webapp/training/variety.py); wide: longer flags on half of them, narrow: "
                         "shorter on a third, theta: wide, and two in five of the other zeros "
-                        "barred (θ)")
+                        "barred (θ); writer-grouped cross-validation chose wide")
     p.add_argument("--not-digit", action=argparse.BooleanOptionalAction, default=True,
                    help="an eleventh class, 'not a digit', taught with pen-drawn letters "
                         "(data/unipen-letters) and drawn lines, dots, scribbles and shapes")
