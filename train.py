@@ -187,9 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.real != "none":
         x_real, y_real = variety_data(args, "digits", log=print)
         if args.real_copies == 2:
-            kind = {"none": "digits", "narrow": "styled", "wide": "styled-wide",
-                    "theta": "styled-theta"}[args.styles]
-            x2, y2 = variety_data(args, kind, log=print, seed=1)
+            x2, y2 = variety_data(args, STYLE_KINDS[args.styles], log=print, seed=1)
             x_real, y_real = np.concatenate([x_real, x2]), np.concatenate([y_real, y2])
         if args.lookalikes:
             x3, y3 = lookalike_data(args, log=print)
@@ -261,11 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.not_digit:
         from webapp.training import crossval, variety
 
-        recipe = {"none": "plain11", "narrow": "styled11", "wide": "wide11",
-                  "theta": "theta11"}[args.styles]
-        if args.lookalikes and args.styles == "wide":
-            recipe = "look11" if set(args.lookalikes) == set(variety.AS_DIGIT) else (
-                f"look11-{args.lookalikes}")
+        kind = STYLE_KINDS[args.styles]
+        recipe = crossval.recipe_of(kind, args.lookalikes) or crossval.recipe_of(kind)
         threshold = crossval.chosen_threshold(recipe)
         rejected = probs[:, 10] > threshold
         strict = float(((y_pred == y_test) & ~rejected).mean())
@@ -352,6 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# --styles -> the rendered kind of the second copy of the real digits (webapp.training.variety).
+STYLE_KINDS = {"none": "digits", "narrow": "styled", "wide": "styled-wide", "theta": "styled-theta"}
+
+
 def _trains_on(args: argparse.Namespace, group: str | None) -> bool:
     """Whether a writer of this group (webapp.training.variety.writer_groups) is trained on."""
     return group != "final" or args.with_final_group
@@ -390,13 +389,14 @@ def lookalike_data(args: argparse.Namespace, log):
 
     groups = variety.digit_groups()
     if args.limit:  # a quick run: a few, rendered now (no cache)
-        items = [d for d in variety.load_lookalikes() if d.id.rsplit("|", 1)[1] in args.lookalikes
+        items = [d for d in variety.load_lookalikes() if variety.letter_of(d.id) in args.lookalikes
                  and _trains_on(args, variety.group_of(d.writer, groups))][: args.limit // 4]
         x, y, _, _ = variety.render_inputs(items, 0)
         return x, y
     got = variety.rendered("lookalikes", log=log)
-    keep = np.asarray([_trains_on(args, variety.group_of(w, groups)) and i.rsplit("|", 1)[1]
-                       in args.lookalikes for w, i in zip(got["writer"], got["id"])], dtype=bool)
+    keep = np.asarray([_trains_on(args, variety.group_of(w, groups))
+                       and variety.letter_of(i) in args.lookalikes
+                       for w, i in zip(got["writer"], got["id"])], dtype=bool)
     return got["x"][keep], got["y"][keep]
 
 

@@ -60,7 +60,7 @@ def training_set(mnist_x: np.ndarray, mnist_y: np.ndarray, sets: dict, train_gro
         more = sets[kind]
         keep = _in(more["writer"], train_groups, groups)
         if letters_kept:
-            keep &= np.asarray([i.rsplit("|", 1)[-1] in letters_kept for i in more["id"]])
+            keep &= np.asarray([variety.letter_of(i) in letters_kept for i in more["id"]])
         xs.append(more["x"][keep])
         ys.append(more["y"][keep])
     if not_digit:
@@ -208,6 +208,16 @@ def chosen_threshold(recipe: str, path: Path = RESULTS) -> float:
     found = results.get("recipes", {}).get(recipe, {})
     chosen = found.get("summary", {}).get("threshold", {}).get("chosen")
     return float(chosen["threshold"]) if chosen else 0.5
+
+
+def recipe_of(kind: str, lookalikes: str | None = None) -> str | None:
+    """The 11-class recipe that trains on this rendered kind of real digits (and on these
+    lookalike letters), if cross-validation has one."""
+    for name, (trained, not_digit) in RECIPES.items():
+        kept = EXTRA[name][1] or "".join(variety.AS_DIGIT) if name in EXTRA else ""
+        if trained == kind and not_digit and set(kept) == set(lookalikes or ""):
+            return name
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

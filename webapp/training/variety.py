@@ -154,40 +154,42 @@ def restyle(d: Drawing, rng: np.random.Generator, share: float, wide: bool = Fal
     if rng.random() >= share:
         if not (theta and d.label == 0):
             return d
-        own = np.random.default_rng([_hash("theta:" + d.id), 1847])
-        if own.random() >= theta:
+        rng = np.random.default_rng([_hash("theta:" + d.id), 1847])
+        if rng.random() >= theta:
             return d
-        return Drawing(d.id + "#styled", d.label, d.writer, d.site, bar_zero(d.strokes, own))
+        style = bar_zero
     strokes = flag_one(d.strokes, rng, FLAG_WIDE) if wide and d.label == 1 else style(d.strokes, rng)
     return Drawing(d.id + "#styled", d.label, d.writer, d.site, strokes)
 
 
 # --- things that are not digits -----------------------------------------------------------------
-def load_lookalikes(path: str | Path = LOOKALIKE_DIGITS) -> list[Drawing]:
-    """Pen-drawn letters that are drawn like a digit (AS_DIGIT), labelled as that digit (the letter
-    kept in the id after '|')."""
+def _read_letters(path: str | Path, label_of) -> list[Drawing]:
+    """The letters of a UniPen letters file that `label_of(letter)` gives a label (not None), the
+    letter kept in the id after '|' (`letter_of`)."""
     out = []
     with gzip.open(path, "rt", encoding="utf-8") as f:
         for line in f:
             r = json.loads(line)
-            if r["label"] in AS_DIGIT:
+            label = label_of(r["label"])
+            if label is not None:
                 strokes = [[(float(x), float(y)) for x, y in s] for s in r["strokes"]]
-                out.append(Drawing(f"{r['id']}|{r['label']}", AS_DIGIT[r["label"]], r["writer"],
-                                   r["site"], strokes))
+                out.append(Drawing(f"{r['id']}|{r['label']}", label, r["writer"], r["site"], strokes))
     return out
+
+
+def letter_of(drawing_id: str) -> str:
+    """The letter a drawing of `load_letters` or `load_lookalikes` is (from its id)."""
+    return drawing_id.rsplit("|", 1)[-1]
+
+
+def load_lookalikes(path: str | Path = LOOKALIKE_DIGITS) -> list[Drawing]:
+    """Pen-drawn letters that are drawn like a digit (AS_DIGIT), labelled as that digit."""
+    return _read_letters(path, AS_DIGIT.get)
 
 
 def load_letters(path: str | Path = LETTERS, clear_only: bool = True) -> list[Drawing]:
-    """Pen-drawn letters (label NOT_DIGIT, the letter kept in the id after '|')."""
-    out = []
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            r = json.loads(line)
-            if clear_only and r["label"] in LOOKALIKES:
-                continue
-            strokes = [[(float(x), float(y)) for x, y in s] for s in r["strokes"]]
-            out.append(Drawing(f"{r['id']}|{r['label']}", NOT_DIGIT, r["writer"], r["site"], strokes))
-    return out
+    """Pen-drawn letters, labelled NOT_DIGIT."""
+    return _read_letters(path, lambda c: None if clear_only and c in LOOKALIKES else NOT_DIGIT)
 
 
 def _wobble(points: Iterable[tuple[float, float]], rng: np.random.Generator, amount: float
