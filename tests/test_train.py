@@ -103,6 +103,7 @@ def test_same_seed_same_model(tmp_path):
     (["--out", "models/cnn.keras"], "exists; pass --force"),
     (["--epochs", "0"], "at least 1"),
     (["--real", "no/such/file.jsonl.gz"], "no such file"),
+    (["--lookalikes", "Oqx"], "letters among O o I q g"),
 ])
 def test_bad_arguments_fail_before_any_training(tmp_path, args, message):
     """Checked up front, in a second: not after minutes of training. And the shipped model is
