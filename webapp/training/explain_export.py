@@ -63,7 +63,8 @@ def export(keras_path: Path) -> tuple[Path, Path]:
         if kind == "conv":
             kernel = layer.get_weights()[0]  # (3, 3, in, out)
             stage["kernel_size"] = list(kernel.shape[:2])
-            stage["filters"] = np.round(kernel, 4).tolist()
+            # float64 first: a float32 rounded to 4 decimals prints as 17 digits in JSON
+            stage["filters"] = np.round(kernel.astype(np.float64), 4).tolist()
         if kind == "pool":
             stage["pool_size"] = list(layer.get_config()["pool_size"])
         stages.append(stage)
