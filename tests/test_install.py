@@ -58,4 +58,4 @@ def test_light_install_serves_without_tensorflow(tmp_path):
     size = sum(f.stat().st_size for f in site.rglob("*") if f.is_file()
                and f.relative_to(site).parts[0].split("-")[0] not in tooling)
     print(f"light install: {size / 1e6:.0f} MB of packages (TensorFlow's install: ~1,700 MB)")
-    assert size < 250e6
+    assert size < 200e6
