@@ -70,8 +70,8 @@ def test_upload_matches_its_python_twin(pad, real_sample, monkeypatch):
     """The page's upload has the geometry webapp.training.drawings.render gives the benchmarks and the
     training data: a large drawing is scaled down to exportMaxSide, a small one is not scaled up."""
     uploads = []
-    received = preprocess.decode
-    monkeypatch.setattr(preprocess, "decode", lambda data: uploads.append(data) or received(data))
+    received = preprocess.read_ink
+    monkeypatch.setattr(preprocess, "read_ink", lambda data: uploads.append(data) or received(data))
     for size, centre in ((0.7, 0.5), (0.2, 0.3)):
         pad.keyboard.press("Escape")
         uploads.clear()

@@ -4,7 +4,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageOps
 
 from tests.helpers import png_bytes
 from webapp import preprocess
@@ -277,14 +277,24 @@ def _other_pngs():
     yield "16-bit", png_bytes(Image.fromarray(rng.integers(0, 65535, (20, 30), dtype=np.uint16)))
     yield "tRNS", png_bytes(rgb, transparency=tuple(int(v) for v in np.asarray(rgb)[0, 0]))
     yield "1-bit", png_bytes(rgb.convert("1"))
+    frames = io.BytesIO()
+    rgb.save(frames, "PNG", save_all=True, append_images=[rgb.rotate(90, expand=False)])
+    yield "animated", frames.getvalue()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotated
+    yield "EXIF", png_bytes(rgb, exif=exif)
 
 
 @pytest.mark.parametrize("kind,data", list(_other_pngs()), ids=[k for k, _ in _other_pngs()])
-def test_other_pngs_are_decoded_by_pillow(kind, data):
+def test_other_pngs_are_decoded_by_pillow(kind, data, monkeypatch):
+    pyspng = pytest.importorskip("pyspng")
+    monkeypatch.setattr(pyspng, "load", lambda data: pytest.fail("libspng decoded it"))
     img = preprocess.decode(data)
     want = _pillow_pixels(data)
     assert img.mode == want.mode
     assert img.info.get("transparency") == want.info.get("transparency")
+    if kind == "EXIF":  # photos stand the way the camera saw them
+        want = ImageOps.exif_transpose(want)
     assert np.array_equal(np.asarray(img), np.asarray(want))
 
 
@@ -296,10 +306,55 @@ def test_a_png_with_a_broken_image_stream_is_invalid():
         preprocess.decode(bytes(data))
 
 
-def test_the_border_median_from_a_histogram_is_numpys():
+def test_the_border_median_is_numpys():
     rng = np.random.default_rng(0)
     for _ in range(2000):
         values = rng.integers(0, 256, int(rng.integers(1, 1200)), dtype=np.uint8)
         if rng.random() < 0.5:  # mostly paper, a little ink: the usual border
             values = np.maximum(values, 250).astype(np.uint8)
         assert preprocess._median_u8(values) == int(np.median(values))
+
+
+def _whole_canvases(strokes):
+    """Uploads that ink_map reduces before reading: (name, bytes, whether _plain_ink takes them)."""
+    def drawn(size, mode, bg, ink, where=(0.6, 0.5, 0.5)):
+        mask = render(place(strokes, *where), as_uploaded=False).getchannel("A").resize(size)
+        img = Image.new(mode, size, bg)
+        img.paste(ink, mask=mask)
+        return img
+
+    rng = np.random.default_rng(3)
+    noisy = np.asarray(drawn((280, 280), "L", 255, 0)).astype(int) + rng.integers(-2, 3, (280, 280))
+    edge = drawn((280, 280), "RGB", "white", (0, 0, 0))
+    ImageDraw.Draw(edge).line((100, 0, 180, 0), fill=(0, 0, 0), width=2)
+    yield "white canvas, black ink", drawn((280, 280), "RGB", "white", (0, 0, 0)), True
+    yield "grey canvas, white ink", drawn((280, 280), "L", 0, 255), True
+    yield "mid-grey paper", drawn((280, 280), "L", 128, 20), True
+    yield "cream paper, blue ink", drawn((280, 280), "RGB", (240, 230, 200), (20, 30, 120)), True
+    yield "odd size", drawn((283, 261), "RGB", "white", (0, 0, 0), (0.5, 0.3, 0.6)), True
+    yield "reduced 3x3", drawn((400, 390), "RGB", "white", (0, 0, 0)), True
+    yield "blank", Image.new("RGB", (280, 280), "white"), True
+    framed = drawn((280, 280), "RGB", "white", (0, 0, 0))
+    ImageDraw.Draw(framed).rectangle((0, 2, 279, 279), outline=(0, 0, 0), width=2)
+    yield "ink at the edge", edge, False
+    # Most of the border is the frame: ink_map takes its colour for the background, not the corner's.
+    yield "a frame on three sides", framed, False
+    yield "a frame all around", framed.crop((0, 2, 280, 280)), True
+    yield "noisy paper", Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)), False
+    yield "transparent canvas", drawn((280, 280), "RGBA", (0, 0, 0, 0), (0, 0, 0, 255)), False
+    yield "larger than the working side", drawn((700, 600), "RGB", "white", (0, 0, 0)), False
+
+
+def test_read_ink_gives_ink_maps_pixels_sooner_on_a_plain_background(real_sample):
+    """read_ink crops a plain-background canvas to its ink before reducing it: the same pixels
+    and scale as ink_map(decode(...)) for every upload, and the crop taken where it is safe."""
+    pyspng = pytest.importorskip("pyspng")
+    strokes = next(d for d in real_sample if d.label == 5).strokes
+    for name, img, fast in _whole_canvases(strokes):
+        data = png_bytes(img)
+        ink, scale = preprocess.read_ink(data)
+        decoded = preprocess.decode(data)
+        want = preprocess.ink_map(decoded)
+        assert np.array_equal(ink, want), name
+        assert scale == decoded.size[0] / want.shape[1], name
+        assert (preprocess._plain_ink(pyspng.load(data)) is not None) == fast, name

@@ -92,7 +92,7 @@ def test_debug_is_off_and_errors_have_no_traceback(monkeypatch):
 
     app = create_app()  # as served: not TESTING, so errors reach the handlers, not the test
     assert not app.debug
-    monkeypatch.setattr(api.preprocess, "decode", lambda data: 1 / 0)
+    monkeypatch.setattr(api.preprocess, "read_ink", lambda data: 1 / 0)
     resp = app.test_client().post("/api/predict", data=b"x", content_type="image/png")
     assert resp.status_code == 500
     assert resp.get_json()["error"] == "internal_error"

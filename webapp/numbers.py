@@ -65,24 +65,29 @@ def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
             i = parent[i]
         return i
 
-    first = np.searchsorted(rows, np.arange(mask.shape[0] + 1))
+    # Python lists in the loop: indexing them costs a fraction of indexing NumPy arrays.
+    first = np.searchsorted(rows, np.arange(mask.shape[0] + 1)).tolist()
+    run_start, run_end = starts.tolist(), ends.tolist()
     for r in range(mask.shape[0] - 1):
         a, a_end, b, b_end = first[r], first[r + 1], first[r + 1], first[r + 2]
         while a < a_end and b < b_end:
             # 8-connected: runs touch if they overlap, diagonals included
-            if starts[a] <= ends[b] and starts[b] <= ends[a]:
+            if run_start[a] <= run_end[b] and run_start[b] <= run_end[a]:
                 ra, rb = find(a), find(b)
                 if ra != rb:
                     parent[max(ra, rb)] = min(ra, rb)
-            if ends[a] < ends[b]:
+            if run_end[a] < run_end[b]:
                 a += 1
             else:
                 b += 1
     roots = np.asarray([find(i) for i in range(n)], dtype=np.intp)
     ids, compact = np.unique(roots, return_inverse=True)
     labels = np.zeros(mask.shape, dtype=np.int32)
-    for i in range(n):
-        labels[rows[i], starts[i]:ends[i]] = compact[i] + 1
+    # Every run's pixels at once: their flat indices, run after run.
+    lengths = ends - starts
+    first_pixel = rows * mask.shape[1] + starts
+    pixels = np.repeat(first_pixel - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+    labels.reshape(-1)[pixels] = np.repeat(compact + 1, lengths)
     return labels, len(ids)
 
 
@@ -172,7 +177,9 @@ def segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None) -> list[Pa
         found.append((xs[piece], ys[piece], int(k) + 1))
     # Slanted handwriting: digits that do not touch may still share columns. Pieces are compared
     # along the writing's slant, the shear that makes them narrowest.
-    shear = min(SHEARS, key=lambda s: sum(float(np.ptp(xs - s * ys)) for xs, ys, _ in found))
+    # (One piece is one group whatever the slant.)
+    shear = 0.0 if len(found) == 1 else min(
+        SHEARS, key=lambda s: sum(float(np.ptp(xs - s * ys)) for xs, ys, _ in found))
     pieces = []  # [x0, x1, y0, y1, ids, sheared x0, sheared x1]
     for xs, ys, k in found:
         sx = xs - shear * ys
@@ -216,7 +223,9 @@ def segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None) -> list[Pa
         groups = rest
     parts = []
     for x0, x1, y0, y1, ids, _, _ in groups:
-        own = np.where(np.isin(labels[y0:y1, x0:x1], ids), ink[y0:y1, x0:x1], 0).astype(np.uint8)
+        box = labels[y0:y1, x0:x1]
+        mine = box == ids[0] if len(ids) == 1 else np.isin(box, ids)
+        own = np.where(mine, ink[y0:y1, x0:x1], 0).astype(np.uint8)
         parts.append(Part((x0, y0, x1, y1), own))
     return parts
 

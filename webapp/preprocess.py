@@ -10,7 +10,9 @@ Everything here is a pure function on Pillow images and NumPy arrays.
 
 from __future__ import annotations
 
+import functools
 import io
+import struct
 import warnings
 
 import numpy as np
@@ -53,9 +55,19 @@ class EmptyDrawing(ValueError):
 
 def decode(data: bytes) -> Image.Image:
     """Bytes -> Pillow image, with every size check done before any pixel is decoded."""
+    img = _open(data)
+    return img if isinstance(img, Image.Image) else Image.fromarray(img)
+
+
+def _open(data: bytes) -> Image.Image | np.ndarray:
+    """decode, except that a plain PNG comes back as libspng's array ((H, W) or (H, W, C))."""
     if not data:
         raise InvalidImage("the image is empty (0 bytes)")
+    size = _plain_png_size(data)
     try:
+        if size is not None:
+            _check_size(*size)
+            return pyspng.load(data)
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             img = Image.open(io.BytesIO(data), formats=FORMATS)
@@ -63,15 +75,11 @@ def decode(data: bytes) -> Image.Image:
             if img.format == "JPEG" and max(w, h) <= MAX_JPEG_SIDE:
                 img.draft(img.mode if img.mode in ("L", "RGB") else "RGB", (MAX_SIDE // 2, MAX_SIDE // 2))
                 w, h = img.size
-            if w < 1 or h < 1 or w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_PIXELS:
-                raise InvalidImage(f"the image is too large: {w}x{h}; at most {MAX_SIDE}x{MAX_SIDE} "
-                                   f"is accepted (JPEG photos up to {MAX_JPEG_SIDE} px)")
+            _check_size(w, h)
             if getattr(img, "n_frames", 1) > 1:
                 img.seek(0)  # animations: the first frame
             if img.format != "PNG" or "exif" in img.info:
                 img = ImageOps.exif_transpose(img)  # photos: upright as the camera saw them
-            elif _plain_png(data, img):
-                return Image.fromarray(pyspng.load(data))
             img.load()
     except InvalidImage:
         raise
@@ -82,16 +90,109 @@ def decode(data: bytes) -> Image.Image:
     return img
 
 
-# (bit depth, colour type) at bytes 24-25 of a PNG: 8-bit grey, RGB and RGBA. Pillow's own pixels
-# and libspng's are identical for these (tests/test_preprocess.py); anything else goes to Pillow.
-_PLAIN = {(8, 0): "L", (8, 2): "RGB", (8, 6): "RGBA"}
+def _check_size(w: int, h: int) -> None:
+    if w < 1 or h < 1 or w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_PIXELS:
+        raise InvalidImage(f"the image is too large: {w}x{h}; at most {MAX_SIDE}x{MAX_SIDE} "
+                           f"is accepted (JPEG photos up to {MAX_JPEG_SIDE} px)")
 
 
-def _plain_png(data: bytes, img: Image.Image) -> bool:
-    """A PNG that libspng decodes to exactly Pillow's pixels: 8-bit, not palette, no tRNS
-    transparency, one frame."""
-    return (pyspng is not None and _PLAIN.get((data[24], data[25])) == img.mode
-            and "transparency" not in img.info and getattr(img, "n_frames", 1) == 1)
+_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# (bit depth, colour type) in a PNG's header: 8-bit grey, RGB and RGBA. Pillow's own pixels and
+# libspng's are identical for these (tests/test_preprocess.py); anything else goes to Pillow.
+_PLAIN = {(8, 0), (8, 2), (8, 6)}
+# Chunks before the image data that make a PNG more than its pixels: a transparent colour, an
+# animation, EXIF (orientation), a palette. Pillow reads those.
+_NOT_PLAIN = {b"tRNS", b"acTL", b"eXIf", b"PLTE"}
+
+
+def _plain_png_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG that libspng decodes to exactly Pillow's pixels (8-bit grey, RGB
+    or RGBA, one frame, no transparent colour, no EXIF), from its chunk headers; None for any
+    other upload, or where libspng has no wheel. What canvases and most clients send, checked
+    without Pillow's opening of the file (its plugins and chunk reader cost more than these few
+    lines)."""
+    if pyspng is None or len(data) < 33 or data[:8] != _SIGNATURE or data[12:16] != b"IHDR":
+        return None
+    w, h, depth, colour = struct.unpack_from(">IIBB", data, 16)
+    if (depth, colour) not in _PLAIN:
+        return None
+    at = 33  # the chunk after IHDR: length, type, data, CRC
+    while at + 8 <= len(data):
+        length, kind = struct.unpack_from(">I4s", data, at)
+        if kind == b"IDAT":
+            return w, h
+        if kind in _NOT_PLAIN:
+            return None
+        at += 12 + length
+    return None
+
+
+def read_ink(data: bytes) -> tuple[np.ndarray, float]:
+    """Uploaded bytes -> (ink map, upload pixels per ink-map pixel): ink_map(decode(data)), with
+    the same pixels, sooner for a canvas on a plain background (_plain_ink)."""
+    img = _open(data)
+    if isinstance(img, np.ndarray):
+        ink = _plain_ink(img)
+        if ink is not None:
+            return ink, img.shape[1] / ink.shape[1]
+        img = Image.fromarray(img)
+    ink = ink_map(img)
+    return ink, img.size[0] / ink.shape[1]
+
+
+def _plain_ink(a: np.ndarray) -> np.ndarray | None:
+    """ink_map's pixels for a decoded grey or RGB image that it reduces, on a background of one
+    colour all around, or None. A whole canvas is mostly background: only the blocks around the
+    ink are reduced and measured, and the rest is ink 0, which is what ink_map finds there. The
+    border, as deep as a block, must be background, so the background ink_map takes from the
+    reduced image's edge is that colour's grey."""
+    h, w = a.shape[:2]
+    factor = min(max(h, w) // WORK_RANGE[1], min(h, w) // WORK_RANGE[0])
+    if factor < 2 or max(h, w) > WORKING_SIDE or a.ndim not in (2, 3) or (
+            a.ndim == 3 and a.shape[2] != 3):
+        return None
+    channels = 1 if a.ndim == 2 else 3
+    rows = a.reshape(h, w * channels)  # an RGB row is its bytes, R G B R G B ...
+    colour = rows[0, :channels]
+    out = np.zeros((-(-h // factor), -(-w // factor)), dtype=np.uint8)
+    inked = np.flatnonzero(_other_than(rows, colour, 1))
+    if inked.size == 0:
+        return out  # nothing but background
+    top, bottom = int(inked[0]), int(inked[-1]) + 1
+    last_row, last_col = (out.shape[0] - 1) * factor, (out.shape[1] - 1) * factor
+    if top < factor or bottom > last_row:
+        return None
+    inked = np.flatnonzero(_other_than(rows[top:bottom], colour, 0)) // channels
+    left, right = int(inked[0]), int(inked[-1]) + 1
+    if left < factor or right > last_col:
+        return None
+    # Whole blocks, so the reduced pixels are the ones ink_map's reduction makes.
+    top, left = top // factor * factor, left // factor * factor
+    bottom, right = -(-bottom // factor) * factor, -(-right // factor) * factor
+    block = Image.fromarray(np.ascontiguousarray(a[top:bottom, left:right])).reduce(factor)
+    grey = np.asarray(block if a.ndim == 2 else block.convert("L"))
+    bg = _grey_of(tuple(int(v) for v in colour))
+    out[top // factor:bottom // factor, left // factor:right // factor] = np.take(
+        _ink_table(bg), grey)
+    return out
+
+
+def _other_than(rows: np.ndarray, colour: np.ndarray, axis: int) -> np.ndarray:
+    """Which rows (axis 1) or byte columns (axis 0) hold a byte other than the colour's. White and
+    black, the usual backgrounds, by one min or max (a third of comparing every byte)."""
+    if (colour == 255).all():
+        return rows.min(axis) != 255
+    if (colour == 0).all():
+        return rows.max(axis) != 0
+    return (rows != np.tile(colour, rows.shape[1] // colour.size)).any(axis)
+
+
+@functools.lru_cache(maxsize=64)
+def _grey_of(colour: tuple[int, ...]) -> int:
+    """A colour's grey level, by Pillow's own conversion (what ink_map measures)."""
+    mode = "L" if len(colour) == 1 else "RGB"
+    return int(Image.new(mode, (1, 1), colour if len(colour) > 1 else colour[0]).convert("L")
+               .getpixel((0, 0)))
 
 
 def ink_map(img: Image.Image) -> np.ndarray:
@@ -128,24 +229,32 @@ def ink_map(img: Image.Image) -> np.ndarray:
         g = np.where(opaque, g, np.uint8(bg))
     else:
         bg = _median_u8(np.concatenate([g[0], g[-1], g[:, 0], g[:, -1]]))
-    # Integer arithmetic on the whole image (a float copy cost more than the rest of the recipe):
-    # ink = (distance from the background) / (room for ink on that side), then paper texture and
-    # JPEG noise, which sit just above the background, are dropped: (ink - 0.1) / 0.9.
+    return np.take(_ink_table(bg), g)
+
+
+@functools.lru_cache(maxsize=256)
+def _ink_table(bg: int) -> np.ndarray:
+    """Grey level -> ink, for one background: ink = (distance from the background) / (room for
+    ink on that side), then paper texture and JPEG noise, which sit just above the background, are
+    dropped: (ink - 0.1) / 0.9. In integers, looked up per pixel (arithmetic on the whole image
+    cost more than the rest of the ink map)."""
+    grey = np.arange(256, dtype=np.int32)
     if bg >= 128:  # dark ink on light paper
-        dist, room = bg - g.astype(np.int32), max(bg, 1)
+        dist, room = bg - grey, max(bg, 1)
     else:  # light ink on a dark ground (MNIST's own convention)
-        dist, room = g.astype(np.int32) - bg, max(255 - bg, 1)
-    ink = (dist * 2550 - 255 * room) // (9 * room)
-    return np.clip(ink, 0, 255).astype(np.uint8)
+        dist, room = grey - bg, max(255 - bg, 1)
+    table = np.clip((dist * 2550 - 255 * room) // (9 * room), 0, 255).astype(np.uint8)
+    table.flags.writeable = False
+    return table
 
 
 def _median_u8(values: np.ndarray) -> int:
-    """int(np.median(values)) for uint8 values, from their histogram (np.median sorts: slower
-    than the rest of the ink map)."""
-    cumulative = np.cumsum(np.bincount(values, minlength=256))
+    """int(np.median(values)) for uint8 values: the two middle values by partial sorting
+    (np.median's generality costs more than the rest of the ink map)."""
     n = values.size
-    low, high = np.searchsorted(cumulative, ((n - 1) // 2 + 1, n // 2 + 1))
-    return (int(low) + int(high)) // 2
+    low, high = (n - 1) // 2, n // 2
+    middle = np.partition(values, (low, high))
+    return (int(middle[low]) + int(middle[high])) // 2
 
 
 def _one_colour(img: Image.Image) -> bool:
@@ -171,11 +280,13 @@ def as_uint8(ink: np.ndarray) -> np.ndarray:
     return np.round(np.clip(ink, 0.0, 1.0) * 255.0).astype(np.uint8)
 
 
-def _kept_span(profile: np.ndarray) -> tuple[int, int]:
-    """First and last index of the runs in a projection that carry the digit (not specks)."""
-    inked = np.flatnonzero(profile)
+def _kept_span(mask: np.ndarray, axis: int) -> tuple[int, int]:
+    """First and last index of the runs in a projection of the mask (rows: axis 1, columns:
+    axis 0) that carry the digit (not specks)."""
+    inked = np.flatnonzero(mask.any(axis))
     if inked[-1] - inked[0] + 1 == inked.size:  # one run, nothing apart: the usual case
         return int(inked[0]), int(inked[-1]) + 1
+    profile = np.count_nonzero(mask, axis=axis)  # ink per row or column: only specks need it
     nz = np.zeros(len(profile) + 2, dtype=np.int8)
     nz[1:-1] = profile > 0
     edges = np.flatnonzero(np.diff(nz))
@@ -189,16 +300,16 @@ def _kept_span(profile: np.ndarray) -> tuple[int, int]:
 def bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) of the digit, ignoring specks separated from it."""
     mask = as_uint8(ink) > 127
-    top, bottom = _kept_span(np.count_nonzero(mask, axis=1))
-    left, right = _kept_span(np.count_nonzero(mask[top:bottom], axis=0))
-    top2, bottom2 = _kept_span(np.count_nonzero(mask[top:bottom, left:right], axis=1))
+    top, bottom = _kept_span(mask, 1)
+    left, right = _kept_span(mask[top:bottom], 0)
+    top2, bottom2 = _kept_span(mask[top:bottom, left:right], 1)
     return top + top2, top + bottom2, left, right
 
 
 def stroke_ratio(mask: np.ndarray) -> float:
     """Mean stroke width / longer side of the box. A stroke of width w and length l covers w*l
     pixels and has about 2*l boundary pixels, so width ~= 2 * area / boundary."""
-    area = int(mask.sum())
+    area = np.count_nonzero(mask)
     if area == 0:
         return 0.0
     side = max(mask.shape)
@@ -208,7 +319,7 @@ def stroke_ratio(mask: np.ndarray) -> float:
     inner[:-1] &= mask[1:]
     inner[:, 1:] &= mask[:, :-1]
     inner[:, :-1] &= mask[:, 1:]
-    boundary = max(area - int(inner.sum()), 1)
+    boundary = max(area - np.count_nonzero(inner), 1)
     return 2.0 * area / boundary / side
 
 
@@ -307,13 +418,13 @@ def center_by_mass(digit: np.ndarray) -> np.ndarray:
 
 def preprocess(data: bytes) -> np.ndarray:
     """Uploaded bytes -> the model's 28x28 input. Raises InvalidImage or EmptyDrawing."""
-    return to_mnist(ink_map(decode(data)))
+    return to_mnist(read_ink(data)[0])
 
 
 def whole_canvas(data: bytes) -> np.ndarray:
     """What most demos do instead of the recipe: the whole canvas resized to 28x28, no cropping,
     no centring, no stroke width. Offered (`?preprocess=none`) to show why the recipe matters."""
-    ink = ink_map(decode(data))
+    ink, _ = read_ink(data)
     if is_blank(ink):
         raise EmptyDrawing("the drawing is empty")
     small = Image.fromarray(ink, "L").resize((SIZE, SIZE), Image.Resampling.LANCZOS)

@@ -144,9 +144,7 @@ def recognise(data: bytes, model, *, whole_canvas: bool = False, several: bool =
     if whole_canvas:
         x = preprocess.whole_canvas(data)
         return _single(x, model, threshold, started)
-    img = preprocess.decode(data)
-    ink = preprocess.ink_map(img)
-    scale = img.size[0] / ink.shape[1]  # the ink map may be a reduced copy of the upload
+    ink, scale = preprocess.read_ink(data)  # the ink map may be a reduced copy of the upload
     if not several or numbers.looks_single(ink):
         return _single(preprocess.to_mnist(ink), model, threshold, started, ink, scale)
     parts = numbers.segment(ink, [p / scale for p in strokes] if strokes else None)
@@ -155,6 +153,10 @@ def recognise(data: bytes, model, *, whole_canvas: bool = False, several: bool =
         return _single(preprocess.to_mnist(ink), model, threshold, started, ink, scale,
                        not_digit_anyway=True)
     height = numbers.height_of(parts) if parts else 0
+    if len(parts) == 1 and parts[0].ink.shape[1] <= WIDE * height:
+        # One piece no wider than a digit (a 5 with its bar apart, a wide 0): it is read as a
+        # single digit, which is what _best would come back with, one reading later.
+        return _single(preprocess.to_mnist(ink), model, threshold, started, ink, scale)
     readings: list[Reading] = []
     for part in parts:
         readings += _best(part, model, threshold, height, len(parts) == 1, scale)
