@@ -341,7 +341,14 @@ def _whole_canvases(strokes):
     yield "a frame on three sides", framed, False
     yield "a frame all around", framed.crop((0, 2, 280, 280)), True
     yield "noisy paper", Image.fromarray(np.clip(noisy, 0, 255).astype(np.uint8)), False
+    yield "opaque RGBA canvas (a browser's)", drawn((280, 280), "RGBA", "white", (0, 0, 0, 255)), True
+    holed = drawn((280, 280), "RGBA", "white", (0, 0, 0, 255))
+    holed.paste((0, 0, 0, 0), (120, 120, 124, 124))
+    yield "a see-through hole by the ink", holed, False
     yield "transparent canvas", drawn((280, 280), "RGBA", (0, 0, 0, 0), (0, 0, 0, 255)), False
+    block = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    block.paste((0, 0, 0, 255), (100, 60, 140, 220))  # opaque all through its whole 2x2 blocks
+    yield "a solid bar on transparency", block, False
     yield "larger than the working side", drawn((700, 600), "RGB", "white", (0, 0, 0)), False
 
 

@@ -141,19 +141,20 @@ def read_ink(data: bytes) -> tuple[np.ndarray, float]:
 
 
 def _plain_ink(a: np.ndarray) -> np.ndarray | None:
-    """ink_map's pixels for a decoded grey or RGB image that it reduces, on a background of one
-    colour all around, or None. A whole canvas is mostly background: only the blocks around the
-    ink are reduced and measured, and the rest is ink 0, which is what ink_map finds there. The
-    border, as deep as a block, must be background, so the background ink_map takes from the
-    reduced image's edge is that colour's grey."""
+    """ink_map's pixels for a decoded grey, RGB or opaque RGBA image that it reduces, on a
+    background of one colour all around, or None. A whole canvas is mostly background: only the
+    blocks around the ink are reduced and measured, and the rest is ink 0, which is what ink_map
+    finds there. The border, as deep as a block, must be background, so the background ink_map
+    takes from the reduced image's edge is that colour's grey."""
     h, w = a.shape[:2]
     factor = min(max(h, w) // WORK_RANGE[1], min(h, w) // WORK_RANGE[0])
-    if factor < 2 or max(h, w) > WORKING_SIDE or a.ndim not in (2, 3) or (
-            a.ndim == 3 and a.shape[2] != 3):
+    channels = 1 if a.ndim == 2 else a.shape[2]
+    if factor < 2 or max(h, w) > WORKING_SIDE or channels not in (1, 3, 4):
         return None
-    channels = 1 if a.ndim == 2 else 3
     rows = a.reshape(h, w * channels)  # an RGB row is its bytes, R G B R G B ...
     colour = rows[0, :channels]
+    if channels == 4 and colour[3] != 255:
+        return None  # drawn on transparency: ink_map reads the alpha channel
     out = np.zeros((-(-h // factor), -(-w // factor)), dtype=np.uint8)
     inked = np.flatnonzero(_other_than(rows, colour, 1))
     if inked.size == 0:
@@ -170,7 +171,9 @@ def _plain_ink(a: np.ndarray) -> np.ndarray | None:
     top, left = top // factor * factor, left // factor * factor
     bottom, right = -(-bottom // factor) * factor, -(-right // factor) * factor
     block = Image.fromarray(np.ascontiguousarray(a[top:bottom, left:right])).reduce(factor)
-    grey = np.asarray(block if a.ndim == 2 else block.convert("L"))
+    if channels == 4 and block.getextrema()[3][0] < 250:
+        return None  # see-through in places: not the opaque picture ink_map would take it for
+    grey = np.asarray(block if channels == 1 else block.convert("L"))
     bg = _grey_of(tuple(int(v) for v in colour))
     out[top // factor:bottom // factor, left // factor:right // factor] = np.take(
         _ink_table(bg), grey)
@@ -299,7 +302,11 @@ def _kept_span(mask: np.ndarray, axis: int) -> tuple[int, int]:
 
 def bounding_box(ink: np.ndarray) -> tuple[int, int, int, int]:
     """(top, bottom, left, right) of the digit, ignoring specks separated from it."""
-    mask = as_uint8(ink) > 127
+    return _box(as_uint8(ink) > 127)
+
+
+def _box(mask: np.ndarray) -> tuple[int, int, int, int]:
+    """bounding_box from the strong ink (ink > 127)."""
     top, bottom = _kept_span(mask, 1)
     left, right = _kept_span(mask[top:bottom], 0)
     top2, bottom2 = _kept_span(mask[top:bottom, left:right], 1)
@@ -325,9 +332,12 @@ def stroke_ratio(mask: np.ndarray) -> float:
 
 def is_blank(ink: np.ndarray) -> bool:
     """Nothing a person would call a drawing: no strong ink, or only a few pixels of it."""
-    ink = as_uint8(ink)
-    strong = int(np.count_nonzero(ink > 127))
-    return int(ink.max(initial=0)) < 64 or strong < max(12, ink.size // 4000)
+    return _blank(as_uint8(ink) > 127)
+
+
+def _blank(mask: np.ndarray) -> bool:
+    """is_blank from the strong ink (ink > 127)."""
+    return np.count_nonzero(mask) < max(12, mask.size // 4000)
 
 
 def with_border(a: np.ndarray, n: int) -> np.ndarray:
@@ -361,12 +371,13 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
     """Ink map (uint8, or float in [0, 1]) -> 28x28 float32 in [0, 1], ink = 1, digit fitted to
     20 px and centred by mass."""
     ink = as_uint8(ink)
-    if is_blank(ink):
+    mask = ink > 127  # strong ink: what is measured (blank, box, stroke width)
+    if _blank(mask):
         raise EmptyDrawing("the drawing is empty")
-    top, bottom, left, right = bounding_box(ink)
-    crop = ink[top:bottom, left:right]
+    top, bottom, left, right = _box(mask)
+    crop, strong = ink[top:bottom, left:right], mask[top:bottom, left:right]
     h, w = crop.shape
-    if max(h, w) < DOT * max(ink.shape) and stroke_ratio(crop > 127) > 0.4:
+    if max(h, w) < DOT * max(ink.shape) and stroke_ratio(strong) > 0.4:
         raise EmptyDrawing("only a dot")  # a tap, not a digit: as wide as its own stroke
     side = max(h, w)
     if WORK_RANGE[0] <= side <= WORK_RANGE[1]:
@@ -379,19 +390,23 @@ def to_mnist(ink: np.ndarray) -> np.ndarray:
         work = np.asarray(Image.fromarray(crop, "L").resize(wh, Image.Resampling.LANCZOS,
                                                             reducing_gap=3.0))
         side = WORK
+        strong = work > 127
     # Measured after resampling, so the blur of a thin line counts as the model will see it.
-    ratio = stroke_ratio(work > 127)
+    ratio = stroke_ratio(strong)
     margin = 8  # room to dilate into, and a background border for erosion to see
     framed = normalize_width(with_border(work, margin), ratio, side)
     rows, cols = np.flatnonzero(framed.any(1)), np.flatnonzero(framed.any(0))
     if rows.size == 0:
         raise EmptyDrawing("the drawing is empty")
-    framed = Image.fromarray(
-        np.ascontiguousarray(framed[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]), "L")
-    fw, fh = framed.size
+    region = np.ascontiguousarray(framed[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1])
+    fh, fw = region.shape
     k = FIT / max(fw, fh)
-    small = framed.resize((max(1, round(fw * k)), max(1, round(fh * k))), Image.Resampling.BOX)
-    digit = np.asarray(small).astype(np.float32)
+    # Pillow reads the array in place and hands its pixels back as bytes: NumPy's array interface
+    # to a Pillow image costs more than the resizing.
+    small = Image.frombuffer("L", (fw, fh), region, "raw", "L", 0, 1).resize(
+        (max(1, round(fw * k)), max(1, round(fh * k))), Image.Resampling.BOX)
+    digit = np.frombuffer(small.tobytes(), np.uint8).reshape(small.height, small.width).astype(
+        np.float32)
     peak = float(digit.max())
     if peak <= 0:
         raise EmptyDrawing("the drawing is empty")
