@@ -47,8 +47,9 @@ def payloads(count: int = 40) -> list[bytes]:
     return out
 
 
-def canvas_payloads(count: int = 40) -> list[bytes]:
-    """What most API clients post: the whole 280x280 canvas, black ink on white, uncropped."""
+def canvas_payloads(count: int = 40, mode: str = "RGB") -> list[bytes]:
+    """What most API clients post: the whole 280x280 canvas, black ink on white, uncropped (RGB,
+    or RGBA and opaque: what a browser's canvas.toBlob gives)."""
     import io
 
     from PIL import Image
@@ -58,7 +59,7 @@ def canvas_payloads(count: int = 40) -> list[bytes]:
     out = []
     for d in load_drawings(ROOT / "tests" / "data" / "real_sample.jsonl.gz")[::5][:count]:
         drawing = render(place(d.strokes, 0.6, 0.5, 0.5), as_uploaded=False)
-        flat = Image.new("RGB", drawing.size, "white")
+        flat = Image.new(mode, drawing.size, "white")
         flat.paste((0, 0, 0), mask=drawing.getchannel("A"))
         buf = io.BytesIO()
         flat.save(buf, "PNG")
@@ -70,7 +71,8 @@ def uploads(port: int, count: int) -> dict:
     """Per kind of upload (the page's, a whole canvas): end-to-end p50 on a keep-alive connection
     and with a new connection per request, and the server's own time (preprocess + inference)."""
     result = {}
-    for kind, bodies in (("page", payloads()), ("canvas", canvas_payloads())):
+    for kind, bodies in (("page", payloads()), ("canvas", canvas_payloads()),
+                         ("canvas_rgba", canvas_payloads(mode="RGBA"))):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         keep, fresh, server_ms = [], [], []
         for i in range(count):

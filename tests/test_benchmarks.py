@@ -18,7 +18,7 @@ def test_serving_benchmark_smoke(tmp_path):
     assert ours["worker_rss_mb"] and all(r > 0 for r in ours["worker_rss_mb"])
     assert result["baseline"]["backend"] == "keras-predict"
     assert result["single_p50_speedup"] > 1
-    assert set(ours["uploads"]) == {"page", "canvas"}
+    assert set(ours["uploads"]) == {"page", "canvas", "canvas_rgba"}
     assert all(u["server_p50_ms"] > 0 for u in ours["uploads"].values())
 
 

@@ -246,6 +246,31 @@ def test_crossval_trains_on_the_training_folds_lookalikes_only():
         assert list(y) == [0, 0, 3] + [9] * added
 
 
+def test_crossval_keeps_each_architectures_recipes_apart(tmp_path, monkeypatch):
+    """Runs with the same settings merge into one results file, recipe by recipe; a run of
+    another architecture (--arch) must not mix with them under the same recipe names."""
+    import json
+
+    from webapp.training import crossval
+
+    summary = {"accuracy": {"mean": 0.9, "sd": 0.01, "min": 0.8}, "letters_rejected": {"mean": 0.9},
+               "false_rejects": {"mean": 0.01}, "by_digit": {}}
+
+    def run(recipes, epochs, mnist_n, seed, log=print, arch="cnn"):
+        return {"recipes": {r: {"summary": summary, "arch": arch} for r in recipes},
+                "settings": {"arch": arch, "epochs": epochs, "mnist_images": mnist_n}}
+
+    monkeypatch.setattr(crossval, "run", run)
+    out = tmp_path / "cv.json"
+    crossval.main(["--recipes", "wide11", "--out", str(out)])
+    crossval.main(["--recipes", "styled11", "--arch", "cnn16", "--out", str(out)])
+    assert json.loads(out.read_text())["recipes"] == {"styled11": {"summary": summary,
+                                                                   "arch": "cnn16"}}
+    crossval.main(["--recipes", "wide11", "--arch", "cnn16", "--out", str(out)])
+    saved = json.loads(out.read_text())["recipes"]
+    assert set(saved) == {"styled11", "wide11"} and saved["wide11"]["arch"] == "cnn16"
+
+
 def test_writer_groups_keep_each_writer_on_one_side():
     digits = drawings.load_drawings(variety.DIGITS)
     groups = variety.writer_groups(digits)

@@ -101,7 +101,13 @@ def measure(probs_digits: np.ndarray, digits: dict, probs_letters: np.ndarray,
     return out
 
 
-def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print) -> dict:
+# The shipped cnn's first block (the convolutions before the first pooling) against cheaper ones:
+# the first block is most of the network's arithmetic (--arch; the same recipes and folds).
+FIRST_BLOCKS = {"cnn": (32, 32), "cnn16": (16, 32), "cnn-one-conv": (32,)}
+
+
+def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print, arch: str = "cnn"
+        ) -> dict:
     import keras
 
     from webapp.training import architectures, datasets
@@ -118,7 +124,8 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print) -> 
     sh = sets["shapes"]
     half = len(sh["x"]) // 2
     results: dict = {"recipes": {}, "folds": {}, "settings": {
-        "epochs": epochs, "mnist_images": mnist_n, "seed": seed, "letters_per_run": NONE_LETTERS,
+        "arch": arch, "epochs": epochs, "mnist_images": mnist_n, "seed": seed,
+        "letters_per_run": NONE_LETTERS,
         "shapes_per_run": NONE_SHAPES, "style_share": variety.STYLE_SHARE,
         "lookalike_letters_excluded": "".join(sorted(variety.LOOKALIKES))}}
     oof: dict[str, dict[str, list]] = {r: {"digits": [], "letters": [], "shapes": []} for r in recipes}
@@ -139,7 +146,7 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print) -> 
                                 extra=EXTRA.get(name.removesuffix(FEWER)))
             keras.utils.set_random_seed(seed)
             started = time.perf_counter()
-            model = architectures.build("cnn", classes=11 if not_digit else 10)
+            model = architectures.cnn(11 if not_digit else 10, first=FIRST_BLOCKS[arch])
             steps = epochs * int(np.ceil(len(x) / 128))
             model.compile(optimizer=keras.optimizers.Adam(
                 keras.optimizers.schedules.CosineDecay(2e-3, steps)),
@@ -226,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--mnist", type=int, default=15000, help="MNIST training images per run")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--arch", default="cnn", choices=sorted(FIRST_BLOCKS),
+                   help="the shipped cnn, or it with a cheaper first block")
     p.add_argument("--out", default="benchmarks/results/crossval.json")
     args = p.parse_args(argv)
     recipes = args.recipes.split(",")
@@ -233,15 +242,17 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown recipes {sorted(unknown)}; choose from {sorted(RECIPES)}")
     started = time.perf_counter()
-    results = run(recipes, args.epochs, args.mnist, args.seed, log=lambda s: print(s, flush=True))
+    results = run(recipes, args.epochs, args.mnist, args.seed, log=lambda s: print(s, flush=True),
+                  arch=args.arch)
     results["seconds"] = round(time.perf_counter() - started)
     results["command"] = "python -m webapp.training.crossval " + " ".join(argv or sys.argv[1:])
     try:  # recipes measured by earlier runs with the same settings stay in the file
         earlier = json.loads(Path(args.out).read_text())
     except (OSError, ValueError):
         earlier = {}
-    if earlier.get("settings", {}).get("epochs") == args.epochs and earlier.get(
-            "settings", {}).get("mnist_images") == args.mnist:
+    before = earlier.get("settings", {})
+    if (before.get("epochs"), before.get("mnist_images"), before.get("arch", "cnn")) == (
+            args.epochs, args.mnist, args.arch):
         results["recipes"] = {**earlier.get("recipes", {}), **results["recipes"]}
         results["commands"] = [*earlier.get("commands", [earlier.get("command")]),
                                results["command"]]
