@@ -256,13 +256,13 @@ def test_crossval_keeps_each_architectures_recipes_apart(tmp_path, monkeypatch):
     summary = {"accuracy": {"mean": 0.9, "sd": 0.01, "min": 0.8}, "letters_rejected": {"mean": 0.9},
                "false_rejects": {"mean": 0.01}, "by_digit": {}}
 
-    def run(recipes, epochs, mnist_n, seed, log=print, arch="cnn"):
+    def run(recipes, epochs, mnist_n, seed, log=print, arch=crossval.SHIPPED):
         return {"recipes": {r: {"summary": summary, "arch": arch} for r in recipes},
                 "settings": {"arch": arch, "epochs": epochs, "mnist_images": mnist_n}}
 
     monkeypatch.setattr(crossval, "run", run)
     out = tmp_path / "cv.json"
-    crossval.main(["--recipes", "wide11", "--out", str(out)])
+    crossval.main(["--recipes", "wide11", "--arch", "cnn32", "--out", str(out)])
     crossval.main(["--recipes", "styled11", "--arch", "cnn16", "--out", str(out)])
     assert json.loads(out.read_text())["recipes"] == {"styled11": {"summary": summary,
                                                                    "arch": "cnn16"}}

@@ -15,8 +15,8 @@ def cnn(classes: int = 10, first: tuple[int, ...] = (32, 32)) -> keras.Model:
     BatchNorm uses momentum 0.9: at Keras's default 0.99 the moving statistics lag so far behind in
     the first epoch that evaluation scores 25% while training scores 89%. `valid` padding: `same`
     on 28x28 inputs triples the time per epoch and buys nothing measurable. `first`: the filters
-    of the convolutions before the first pooling (cheaper ones are cross-validated against these:
-    webapp.training.crossval --arch).
+    of the convolutions before the first pooling, where most of the arithmetic is (cheaper ones
+    are cross-validated against these: webapp.training.crossval --arch).
     """
 
     def conv(filters: int) -> list[layers.Layer]:
