@@ -93,3 +93,18 @@ def test_missing_or_corrupt_model_refuses_to_start(tmp_path):
     (tmp_path / "cnn.tflite").write_bytes(b"garbage, not a flatbuffer")
     with pytest.raises(classifier.ModelError, match="cannot load"):
         create_app({"MODELS_DIR": str(tmp_path)})
+
+
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # inf - inf, on purpose
+@pytest.mark.parametrize("output", [
+    [np.nan] + [0.1] * 9, [np.inf, -np.inf, 1.0] + [0.0] * 7, [np.inf] + [0.0] * 9,
+    [0.2] * 10, [0.1] * 12, [0.1] * 9])
+def test_a_model_that_does_not_output_probabilities_is_refused(output):
+    with pytest.raises(classifier.ModelError, match="probabilities"):
+        classifier._check_output(np.asarray(output, dtype=np.float32), Path("m.tflite"))
+
+
+def test_ten_or_eleven_probabilities_pass():
+    for n in (10, 11):
+        p = np.full(n, 1 / n, dtype=np.float32)
+        assert np.array_equal(classifier._check_output(p[None], Path("m.tflite")), p)
