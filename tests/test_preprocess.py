@@ -306,6 +306,15 @@ def test_a_png_with_a_broken_image_stream_is_invalid():
         preprocess.decode(bytes(data))
 
 
+def test_a_png_with_a_damaged_header_is_invalid():
+    """The header's checksum is checked before libspng (which ignores checksums) decodes: a height
+    damaged in transit would otherwise decode as a cut-off image."""
+    data = bytearray(png_bytes(Image.new("RGB", (280, 280), "white")))
+    data[23] ^= 8  # the height's low byte: 280 -> 272, the checksum unchanged
+    with pytest.raises(preprocess.InvalidImage):
+        preprocess.read_ink(bytes(data))
+
+
 def test_the_border_median_is_numpys():
     rng = np.random.default_rng(0)
     for _ in range(2000):

@@ -14,6 +14,7 @@ import functools
 import io
 import struct
 import warnings
+import zlib
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -113,6 +114,8 @@ def _plain_png_size(data: bytes) -> tuple[int, int] | None:
     lines)."""
     if pyspng is None or len(data) < 33 or data[:8] != _SIGNATURE or data[12:16] != b"IHDR":
         return None
+    if zlib.crc32(data[12:29]) != int.from_bytes(data[29:33], "big"):
+        return None  # a damaged header: Pillow's reading refuses it, as it always has
     w, h, depth, colour = struct.unpack_from(">IIBB", data, 16)
     if (depth, colour) not in _PLAIN:
         return None
