@@ -144,15 +144,15 @@ def read_ink(data: bytes) -> tuple[np.ndarray, float]:
 
 
 def _plain_ink(a: np.ndarray) -> np.ndarray | None:
-    """ink_map's pixels for a decoded grey, RGB or opaque RGBA image that it reduces, on a
-    background of one colour all around, or None. A whole canvas is mostly background: only the
-    blocks around the ink are reduced and measured, and the rest is ink 0, which is what ink_map
-    finds there. The border, as deep as a block, must be background, so the background ink_map
-    takes from the reduced image's edge is that colour's grey."""
+    """ink_map's pixels for libspng's array of a plain PNG (grey, RGB, or RGBA and opaque) that
+    ink_map reduces, on a background of one colour all around, or None. A whole canvas is mostly
+    background: only the blocks around the ink are reduced and measured, and the rest is ink 0,
+    which is what ink_map finds there. The border, as deep as a block, must be background, so the
+    background ink_map takes from the reduced image's edge is that colour's grey."""
     h, w = a.shape[:2]
-    factor = min(max(h, w) // WORK_RANGE[1], min(h, w) // WORK_RANGE[0])
+    factor = _reduction(w, h)
     channels = 1 if a.ndim == 2 else a.shape[2]
-    if factor < 2 or max(h, w) > WORKING_SIDE or channels not in (1, 3, 4):
+    if factor < 2 or max(h, w) > WORKING_SIDE:
         return None
     rows = a.reshape(h, w * channels)  # an RGB row is its bytes, R G B R G B ...
     colour = rows[0, :channels]
@@ -177,7 +177,7 @@ def _plain_ink(a: np.ndarray) -> np.ndarray | None:
     if channels == 4 and block.getextrema()[3][0] < 250:
         return None  # see-through in places: not the opaque picture ink_map would take it for
     grey = np.asarray(block if channels == 1 else block.convert("L"))
-    bg = _grey_of(tuple(int(v) for v in colour))
+    bg = _grey_of(colour.tobytes())
     out[top // factor:bottom // factor, left // factor:right // factor] = np.take(
         _ink_table(bg), grey)
     return out
@@ -194,11 +194,11 @@ def _other_than(rows: np.ndarray, colour: np.ndarray, axis: int) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=64)
-def _grey_of(colour: tuple[int, ...]) -> int:
-    """A colour's grey level, by Pillow's own conversion (what ink_map measures)."""
-    mode = "L" if len(colour) == 1 else "RGB"
-    return int(Image.new(mode, (1, 1), colour if len(colour) > 1 else colour[0]).convert("L")
-               .getpixel((0, 0)))
+def _grey_of(colour: bytes) -> int:
+    """A grey, RGB or RGBA colour's grey level, by Pillow's own conversion (what ink_map
+    measures)."""
+    mode = {1: "L", 3: "RGB", 4: "RGBA"}[len(colour)]
+    return int(Image.frombytes(mode, (1, 1), colour).convert("L").getpixel((0, 0)))
 
 
 def ink_map(img: Image.Image) -> np.ndarray:
@@ -208,10 +208,7 @@ def ink_map(img: Image.Image) -> np.ndarray:
     if max(img.size) > WORKING_SIDE:
         img = img.copy()
         img.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
-    # A whole canvas (or a photo): averaging 2x2 (or more) blocks first makes every later step
-    # several times cheaper, and a digit of a normal size then needs no resampling. A wide, flat
-    # image (a number written across the pad) keeps the pixels its digits' height needs.
-    factor = min(max(img.size) // WORK_RANGE[1], min(img.size) // WORK_RANGE[0])
+    factor = _reduction(*img.size)
     if factor >= 2:
         img = img.reduce(factor)
     has_alpha = img.mode in ("RGBA", "LA", "PA") or "transparency" in img.info
@@ -252,6 +249,14 @@ def _ink_table(bg: int) -> np.ndarray:
     table = np.clip((dist * 2550 - 255 * room) // (9 * room), 0, 255).astype(np.uint8)
     table.flags.writeable = False
     return table
+
+
+def _reduction(w: int, h: int) -> int:
+    """The block size ink_map averages an image by (1: none). A whole canvas (or a photo):
+    averaging 2x2 (or more) blocks first makes every later step several times cheaper, and a
+    digit of a normal size then needs no resampling. A wide, flat image (a number written across
+    the pad) keeps the pixels its digits' height needs."""
+    return min(max(w, h) // WORK_RANGE[1], min(w, h) // WORK_RANGE[0])
 
 
 def _median_u8(values: np.ndarray) -> int:

@@ -223,7 +223,7 @@ def recipe_of(kind: str, lookalikes: str | None = None) -> str | None:
     """The 11-class recipe that trains on this rendered kind of real digits (and on these
     lookalike letters), if cross-validation has one."""
     for name, (trained, not_digit) in RECIPES.items():
-        kept = EXTRA[name][1] or "".join(variety.AS_DIGIT) if name in EXTRA else ""
+        kept = (EXTRA[name][1] or "".join(variety.AS_DIGIT)) if name in EXTRA else ""
         if trained == kind and not_digit and set(kept) == set(lookalikes or ""):
             return name
     return None
