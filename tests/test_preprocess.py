@@ -354,6 +354,12 @@ def _whole_canvases(strokes):
     holed = drawn((280, 280), "RGBA", "white", (0, 0, 0, 255))
     holed.paste((0, 0, 0, 0), (120, 120, 124, 124))
     yield "a see-through hole by the ink", holed, False
+    # Nearly opaque pixels are averaged premultiplied by ink_map's RGBA reduction (a checkerboard
+    # of see-through white and black reads darker than the plain average): ink_map's to read.
+    faint = np.asarray(drawn((280, 280), "RGBA", "white", (0, 0, 0, 255))).copy()
+    faint[120:140, 120:140] = 0, 0, 0, 255
+    faint[120:140:2, 120:140:2] = faint[121:140:2, 121:140:2] = 255, 255, 255, 250
+    yield "nearly opaque pixels by the ink", Image.fromarray(faint, "RGBA"), False
     yield "transparent canvas", drawn((280, 280), "RGBA", (0, 0, 0, 0), (0, 0, 0, 255)), False
     block = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
     block.paste((0, 0, 0, 255), (100, 60, 140, 220))  # opaque all through its whole 2x2 blocks

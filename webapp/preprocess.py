@@ -166,17 +166,33 @@ def _plain_ink(a: np.ndarray) -> np.ndarray | None:
     last_row, last_col = (out.shape[0] - 1) * factor, (out.shape[1] - 1) * factor
     if top < factor or bottom > last_row:
         return None
-    inked = np.flatnonzero(_other_than(rows[top:bottom], colour, 0)) // channels
+    columns = _other_than(rows[top:bottom], colour, 0)  # per byte: R G B (A) of each column
+    inked = np.flatnonzero(columns) // channels
     left, right = int(inked[0]), int(inked[-1]) + 1
     if left < factor or right > last_col:
         return None
     # Whole blocks, so the reduced pixels are the ones ink_map's reduction makes.
     top, left = top // factor * factor, left // factor * factor
     bottom, right = -(-bottom // factor) * factor, -(-right // factor) * factor
-    block = Image.fromarray(np.ascontiguousarray(a[top:bottom, left:right])).reduce(factor)
-    if channels == 4 and block.getextrema()[3][0] < 250:
-        return None  # see-through in places: not the opaque picture ink_map would take it for
-    grey = np.asarray(block if channels == 1 else block.convert("L"))
+    if channels == 4:
+        # Opaque, RGBA is RGB with a byte to skip: Pillow reduces it as RGBX, in place, without
+        # the premultiplying an RGBA reduction does (which changes nothing where alpha is 255).
+        # ink_map's reading of nearly opaque pixels is ink_map's own. Alpha is 255 everywhere
+        # when no alpha byte differs from the background's in the rows with ink (all others are
+        # the background).
+        if columns[3::4].any():
+            return None
+        strip = Image.frombuffer("RGBX", (w, bottom - top), a[top:bottom], "raw", "RGBX", 0, 1)
+        box = (left, 0, right, bottom - top)
+    elif channels == 1:  # Pillow reads grey rows in place too
+        strip = Image.frombuffer("L", (w, bottom - top), a[top:bottom], "raw", "L", 0, 1)
+        box = (left, 0, right, bottom - top)
+    else:  # Pillow keeps RGB as 4 bytes a pixel: a copy whatever is done
+        strip = Image.fromarray(np.ascontiguousarray(a[top:bottom, left:right]))
+        box = None
+    block = strip.reduce(factor, box)
+    grey = np.frombuffer((block if channels == 1 else block.convert("L")).tobytes(), np.uint8
+                         ).reshape(block.height, block.width)
     bg = _grey_of(colour.tobytes())
     out[top // factor:bottom // factor, left // factor:right // factor] = np.take(
         _ink_table(bg), grey)
