@@ -208,17 +208,34 @@ def _best(part: numbers.Part, model, threshold: float, height: int, alone: bool,
     width = part.ink.shape[1]
     if width <= WIDE * height and (alone or _score(whole) >= CONFIDENT):
         return [whole]
+    share = MARGIN_ALONE if alone else 1.0 if width > WIDE * height else MARGIN
+    doubt = share * (1 - _score(whole))
+    # Rejected beside other digits, a cutting is also taken when every piece is a digit, however
+    # weak: then only the best so far rules a cutting out.
+    any_digits_will_do = rejected and not alone
+
+    def hopeless(score: float) -> bool:
+        """A cutting with a piece this weak cannot be the one taken: its weakest digit is no
+        better than the best cutting's so far, nor better than the whole by the margin. Its other
+        pieces need no reading."""
+        return (best is not None and score <= best[0]) or (
+            not any_digits_will_do and not 1 - score < doubt)
+
     for columns in numbers.cuttings(part, height, numbers.MIN_PAIR_REJECTED if rejected else None):
         pieces = numbers.split(part, columns)
         if pieces is None:
             continue
-        readings = [_read_part(p, model, threshold, scale) for p in pieces]
-        score = min(_score(r) for r in readings)
-        if best is None or score > best[0]:
-            best = (score, readings)
-    share = MARGIN_ALONE if alone else 1.0 if width > WIDE * height else MARGIN
-    if best is not None and (1 - best[0] < share * (1 - _score(whole)) or (
-            rejected and not alone and all(r is not None and not r.rejected for r in best[1]))):
+        readings = []
+        for piece in pieces:
+            readings.append(_read_part(piece, model, threshold, scale))
+            if hopeless(_score(readings[-1])):
+                break
+        else:
+            score = min(_score(r) for r in readings)
+            if best is None or score > best[0]:
+                best = (score, readings)
+    if best is not None and (1 - best[0] < doubt or (
+            any_digits_will_do and all(r is not None and not r.rejected for r in best[1]))):
         return [r for r in best[1] if r is not None]
     return [whole] if whole is not None else []
 
