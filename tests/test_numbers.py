@@ -558,3 +558,26 @@ def test_cuttings_are_read_only_while_they_can_win(real_sample, cnn, monkeypatch
     assert [(x.digit, x.box) for x in again.digits] == [(x.digit, x.box) for x in weak_sides.digits]
     assert readings["every piece"] > 500 and readings["now"] < 0.7 * readings["every piece"], \
         readings
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice", "ignore:invalid value encountered")
+def test_crossval_counts_each_writer_once():
+    """A fold of one prolific writer weighs as much as a fold of a dozen in the folds' mean; the
+    writer summary counts each out-of-fold writer once, whatever their number of digits."""
+    from webapp.training import crossval
+
+    y = np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1])
+    writers = np.array(["prolific"] * 10 + ["a", "b"])
+    probs = np.zeros((12, 11), np.float32)
+    probs[np.arange(12), y] = 1.0
+    probs[:5, :10] = np.roll(probs[:5, :10], 1, axis=1)  # five of the prolific writer's wrong
+    digits = {"y": y, "writer": writers, "placement": np.array(["large"] * 12)}
+    shapes = np.zeros((0, 11), np.float32)  # (and digits missing from a fold: empty means)
+    one = crossval.measure(probs[:10], {k: v[:10] for k, v in digits.items()}, shapes, shapes)
+    two = crossval.measure(probs[10:], {k: v[10:] for k, v in digits.items()}, shapes, shapes)
+    assert one["by_writer"] == {"prolific": 0.5} and two["by_writer"] == {"a": 1.0, "b": 1.0}
+    summary = crossval.writer_summary([one, two])
+    assert summary["count"] == 3 and summary["mean"] == pytest.approx(2.5 / 3)
+    assert summary["median"] == 1.0 and summary["at_least_99"] == pytest.approx(2 / 3)
+    assert summary["weakest"][0] == ["prolific", 0.5]
+    assert (one["accuracy"] + two["accuracy"]) / 2 == 0.75  # the folds' mean: the writer counts half

@@ -98,7 +98,24 @@ def measure(probs_digits: np.ndarray, digits: dict, probs_letters: np.ndarray,
            "false_rejects": float(rejected(probs_digits).mean()),
            "letters": int(len(probs_letters)), "letters_rejected": float(rejected(probs_letters).mean()),
            "shapes": int(len(probs_shapes)), "shapes_rejected": float(rejected(probs_shapes).mean())}
+    if "writer" in digits:  # each writer's own accuracy: a fold may be one prolific writer
+        writers = np.asarray(digits["writer"])
+        out["by_writer"] = {str(w): float(right[writers == w].mean()) for w in sorted(set(writers))}
     return out
+
+
+def writer_summary(per_fold: list[dict]) -> dict:
+    """Every out-of-fold writer's accuracy, each writer counted once. The folds' mean weighs a
+    fold of one prolific writer like a fold of a dozen; this says how the typical writer never
+    seen is read."""
+    acc = {w: a for figures in per_fold for w, a in figures.get("by_writer", {}).items()}
+    if not acc:
+        return {}
+    vals = np.asarray(list(acc.values()))
+    return {"count": len(vals), "mean": float(vals.mean()), "median": float(np.median(vals)),
+            "min": float(vals.min()), "at_least_99": float((vals >= 0.99).mean()),
+            "at_least_98": float((vals >= 0.98).mean()),
+            "weakest": [[w, round(a, 4)] for w, a in sorted(acc.items(), key=lambda kv: kv[1])[:5]]}
 
 
 # First blocks of the cnn (the convolutions before the first pooling, most of its arithmetic)
@@ -179,6 +196,7 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
             names = per[folds[0]][key]
             summary[key] = {k: {"mean": float(np.mean([per[f][key][k] for f in folds])),
                                 "min": float(np.min([per[f][key][k] for f in folds]))} for k in names}
+        summary["by_writer"] = writer_summary([per[f] for f in folds])
         if RECIPES[name.removesuffix(FEWER)][1]:
             summary["threshold"] = choose_threshold(np.concatenate(oof[name]["digits"]),
                                                     np.concatenate(oof[name]["letters"]),
@@ -265,6 +283,11 @@ def main(argv: list[str] | None = None) -> int:
               f"letters rejected {s['letters_rejected']['mean']:.1%}, false rejects "
               f"{s['false_rejects']['mean']:.2%}; by digit (mean/min): " + ", ".join(
                   f"{d} {v['mean']:.1%}/{v['min']:.1%}" for d, v in s["by_digit"].items()))
+        if s.get("by_writer"):
+            w = s["by_writer"]
+            print(f"  by writer ({w['count']} writers, each once): mean {w['mean']:.2%}, median "
+                  f"{w['median']:.2%}, {w['at_least_99']:.0%} of writers at 99% or more, weakest "
+                  + ", ".join(f"{who} {a:.1%}" for who, a in w["weakest"]))
     return 0
 
 
