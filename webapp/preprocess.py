@@ -174,23 +174,16 @@ def _plain_ink(a: np.ndarray) -> np.ndarray | None:
     # Whole blocks, so the reduced pixels are the ones ink_map's reduction makes.
     top, left = top // factor * factor, left // factor * factor
     bottom, right = -(-bottom // factor) * factor, -(-right // factor) * factor
-    if channels == 4:
-        # Opaque, RGBA is RGB with a byte to skip: Pillow reduces it as RGBX, in place, without
-        # the premultiplying an RGBA reduction does (which changes nothing where alpha is 255).
-        # ink_map's reading of nearly opaque pixels is ink_map's own. Alpha is 255 everywhere
-        # when no alpha byte differs from the background's in the rows with ink (all others are
-        # the background).
-        if columns[3::4].any():
-            return None
-        strip = Image.frombuffer("RGBX", (w, bottom - top), a[top:bottom], "raw", "RGBX", 0, 1)
-        box = (left, 0, right, bottom - top)
-    elif channels == 1:  # Pillow reads grey rows in place too
-        strip = Image.frombuffer("L", (w, bottom - top), a[top:bottom], "raw", "L", 0, 1)
-        box = (left, 0, right, bottom - top)
-    else:  # Pillow keeps RGB as 4 bytes a pixel: a copy whatever is done
-        strip = Image.fromarray(np.ascontiguousarray(a[top:bottom, left:right]))
-        box = None
-    block = strip.reduce(factor, box)
+    # Opaque RGBA is RGB with a byte to skip: Pillow reduces it as RGBX, without the
+    # premultiplying an RGBA reduction does (which changes nothing where alpha is 255); nearly
+    # opaque pixels are ink_map's to read. Alpha is 255 everywhere when no alpha byte differs from
+    # the background's in the rows with ink (all other rows are the background).
+    if channels == 4 and columns[3::4].any():
+        return None
+    # Pillow reads grey and RGBX rows in place; RGB it copies into 4 bytes a pixel.
+    mode = {1: "L", 3: "RGB", 4: "RGBX"}[channels]
+    strip = Image.frombuffer(mode, (w, bottom - top), a[top:bottom], "raw", mode, 0, 1)
+    block = strip.reduce(factor, (left, 0, right, bottom - top))
     grey = np.frombuffer((block if channels == 1 else block.convert("L")).tobytes(), np.uint8
                          ).reshape(block.height, block.width)
     bg = _grey_of(colour.tobytes())
