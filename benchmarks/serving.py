@@ -9,6 +9,8 @@ answer. In the same run it measures the baseline: the same model behind `model.p
 
     python benchmarks/serving.py                # full run (~2 minutes)
     python benchmarks/serving.py --smoke        # a few hundred requests (CI)
+    python benchmarks/serving.py --against DIR  # also: each upload's server time, this checkout
+                                                # against another (git worktree add DIR COMMIT)
 """
 
 from __future__ import annotations
@@ -94,6 +96,37 @@ def uploads(port: int, count: int) -> dict:
     return result
 
 
+def side_by_side(roots: dict[str, Path], count: int) -> dict:
+    """Each upload's server time in two (or more) checkouts' servers running at once, requests
+    alternating between them one by one: a machine whose speed drifts from minute to minute (this
+    one's does, by 10% or more) drifts for both, so the difference is the code's."""
+    servers = {}
+    try:
+        for name, root in roots.items():
+            servers[name] = Server(root=root)
+            servers[name].first_answer(payloads()[0])
+        conns = {n: http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+                 for n, s in servers.items()}
+        names, result = list(servers), {}
+        for kind, bodies in (("page", payloads()), ("canvas", canvas_payloads()),
+                             ("canvas_rgba", canvas_payloads(mode="RGBA"))):
+            server_ms: dict[str, list[float]] = {n: [] for n in names}
+            for i in range(count + 20):
+                for n in names[i % len(names):] + names[:i % len(names)]:  # each goes first in turn
+                    status, data = request(servers[n].port, bodies[i % len(bodies)], conns[n])
+                    assert status == 200, (n, status)
+                    timing = json.loads(data)["timing_ms"]
+                    if i >= 20:  # after a warm-up
+                        server_ms[n].append(timing["preprocess"] + timing["inference"])
+            result[kind] = {n: {"server_p50_ms": round(float(np.median(v)), 3),
+                                "server_p99_ms": round(float(np.percentile(v, 99)), 3)}
+                            for n, v in server_ms.items()}
+        return {"roots": {n: str(r) for n, r in roots.items()}, "requests": count, **result}
+    finally:
+        for server in servers.values():
+            server.stop()
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -104,7 +137,7 @@ class Server:
     """gunicorn with the project's config, on a free loopback port."""
 
     def __init__(self, backend: str = "auto", workers: int | None = None,
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, root: Path = ROOT) -> None:
         self.port = free_port()
         env = {**os.environ, "DIGITPAD_BIND": f"127.0.0.1:{self.port}",
                "DIGITPAD_BACKEND": backend}
@@ -116,7 +149,7 @@ class Server:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "python:webapp.gunicorn_conf",
              "webapp:create_app()"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True)
 
     def first_answer(self, body: bytes, timeout: float = 120) -> float:
@@ -245,6 +278,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--workers", type=int, default=None, help="override gunicorn.conf.py")
     p.add_argument("--threads", type=int, default=None, help="override gunicorn.conf.py")
     p.add_argument("--json", default=None, help="write results here")
+    p.add_argument("--against", type=Path, default=None,
+                   help="another checkout (git worktree add DIR COMMIT): each upload's server "
+                        "time in both, side by side")
     args = p.parse_args(argv)
     if args.smoke:
         args.seconds, args.max_requests, args.single = 1.0, 50, 100
@@ -283,6 +319,15 @@ def main(argv: list[str] | None = None) -> int:
     result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "digitpad": ours,
               "baseline": baseline, "single_p50_speedup": round(speedup, 1)}
+    if args.against:
+        pair = side_by_side({"this": ROOT, "against": args.against.resolve()},
+                            100 if args.smoke else 1500)
+        result["side_by_side"] = pair
+        print(f"side by side with {args.against} ({pair['requests']} requests each, alternating), "
+              "server p50 ms:")
+        for kind in ("page", "canvas", "canvas_rgba"):
+            print(f"  {kind:<12} this {pair[kind]['this']['server_p50_ms']:.3f}"
+                  f"   against {pair[kind]['against']['server_p50_ms']:.3f}")
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
     errors = sum(c["errors"] for c in ours["concurrent"])

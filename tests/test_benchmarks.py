@@ -10,7 +10,7 @@ from benchmarks import real_drawings, serving
 @pytest.mark.slow
 def test_serving_benchmark_smoke(tmp_path):
     out = tmp_path / "serving.json"
-    assert serving.main(["--smoke", "--json", str(out)]) == 0
+    assert serving.main(["--smoke", "--json", str(out), "--against", str(serving.ROOT)]) == 0
     result = json.loads(out.read_text())
     ours = result["digitpad"]
     assert ours["single"]["requests"] == 100
@@ -20,6 +20,10 @@ def test_serving_benchmark_smoke(tmp_path):
     assert result["single_p50_speedup"] > 1
     assert set(ours["uploads"]) == {"page", "canvas", "canvas_rgba"}
     assert all(u["server_p50_ms"] > 0 for u in ours["uploads"].values())
+    pair = result["side_by_side"]  # here, this checkout against itself
+    assert pair["requests"] == 100
+    assert all(pair[kind][n]["server_p50_ms"] > 0 for kind in ("page", "canvas", "canvas_rgba")
+               for n in ("this", "against"))
 
 
 @pytest.mark.slow

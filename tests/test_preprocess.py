@@ -1,6 +1,7 @@
 """The MNIST recipe on drawings: centring, scaling, polarity, alpha, specks, stroke width, blanks."""
 
 import io
+import zlib
 
 import numpy as np
 import pytest
@@ -266,6 +267,82 @@ def test_plain_pngs_take_the_fast_decoder_with_pillows_pixels(mode, monkeypatch)
         assert img.mode == want.mode == mode
         assert np.array_equal(np.asarray(img), np.asarray(want))
     assert len(calls) == 3
+
+
+def _chunks(data):
+    """A PNG's chunks as (type, body) pairs, after the signature."""
+    at, out = 8, []
+    while at < len(data):
+        length = int.from_bytes(data[at:at + 4], "big")
+        out.append((data[at + 4:at + 8], data[at + 8:at + 8 + length]))
+        at += 12 + length
+    return out
+
+
+def _png(chunks):
+    """A PNG from (type, body) pairs."""
+    out = [b"\x89PNG\r\n\x1a\n"]
+    for kind, body in chunks:
+        out += (len(body).to_bytes(4, "big"), kind, body, zlib.crc32(kind + body).to_bytes(4, "big"))
+    return b"".join(out)
+
+
+def _with_image_data(data, stream):
+    """The PNG with its image data replaced by this zlib stream (one IDAT chunk, right CRC)."""
+    chunks = [c for c in _chunks(data) if c[0] != b"IDAT"]
+    return _png(chunks[:-1] + [(b"IDAT", stream)] + chunks[-1:])
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
+def test_image_data_inflated_by_zlib_ng_gives_the_same_pixels(mode):
+    """libspng is given the image data already inflated (stored deflate blocks) by zlib-ng: the
+    pixels are libspng's and Pillow's own, for several IDAT chunks, data larger than one stored
+    block (64 KB), every compression level, and chunks before the image data."""
+    pytest.importorskip("pyspng")
+    pytest.importorskip("zlib_ng")
+    rng = np.random.default_rng(len(mode) + 10)
+    most_chunks = 0
+    for side, kwargs in ((37, {}), (37, {"optimize": True}), (37, {"compress_level": 0}),
+                         (300, {"compress_level": 1}), (300, {"dpi": (300, 300)}), (1, {})):
+        shape = (side, side + 3) if mode == "L" else (side, side + 3, len(mode))
+        data = png_bytes(Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)), **kwargs)
+        plain = preprocess._plain_png(data)
+        stored = preprocess._stored(data, *plain)
+        assert stored is not None, (side, kwargs)
+        assert np.array_equal(preprocess.pyspng.load(stored), np.asarray(_pillow_pixels(data)))
+        most_chunks = max(most_chunks, sum(kind == b"IDAT" for kind, _ in _chunks(data)))
+    assert most_chunks > 1
+
+
+def _unusual_pngs():
+    img = Image.fromarray(np.random.default_rng(3).integers(0, 256, (20, 30, 3), dtype=np.uint8))
+    data = png_bytes(img)
+    raw = zlib.decompress(b"".join(body for kind, body in _chunks(data) if kind == b"IDAT"))
+    yield "short data", _with_image_data(data, zlib.compress(raw[:-31]))
+    yield "too much data", _with_image_data(data, zlib.compress(raw + bytes(500)))
+    yield "bytes after the data", _with_image_data(data, zlib.compress(raw) + b"left over")
+    yield "truncated stream", _with_image_data(data, zlib.compress(raw)[:-9])
+    yield "no checksum", _with_image_data(data, zlib.compress(raw)[:-4])
+    yield "wrong checksum", _with_image_data(data, zlib.compress(raw)[:-1] + b"?")
+
+
+@pytest.mark.parametrize("kind,data", list(_unusual_pngs()), ids=[k for k, _ in _unusual_pngs()])
+def test_unusual_image_data_is_libspngs_to_read(kind, data, monkeypatch):
+    """Whatever is unusual about the image data, libspng reads the upload itself and answers as
+    it did before zlib-ng inflated canvases (its pixels, or the same error)."""
+    pytest.importorskip("pyspng")
+    pytest.importorskip("zlib_ng")
+    assert preprocess._stored(data, *preprocess._plain_png(data)) is None
+
+    def outcome():
+        try:
+            return np.asarray(preprocess.decode(data)).tobytes()
+        except preprocess.InvalidImage as exc:
+            return str(exc)
+
+    now = outcome()
+    monkeypatch.setattr(preprocess, "zlib_ng", None)
+    assert outcome() == now
 
 
 def _other_pngs():
