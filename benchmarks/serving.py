@@ -121,10 +121,18 @@ def side_by_side(roots: dict[str, Path], count: int) -> dict:
             result[kind] = {n: {"server_p50_ms": round(float(np.median(v)), 3),
                                 "server_p99_ms": round(float(np.percentile(v, 99)), 3)}
                             for n, v in server_ms.items()}
-        return {"roots": {n: str(r) for n, r in roots.items()}, "requests": count, **result}
+        return {"roots": {n: f"{r} ({_commit(r)})" for n, r in roots.items()}, "requests": count,
+                **result}
     finally:
         for server in servers.values():
             server.stop()
+
+
+def _commit(root: Path) -> str:
+    """The checkout's commit, and whether it has changes beside it."""
+    run = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=root, capture_output=True,
+                         text=True)
+    return run.stdout.strip() or "not a git checkout"
 
 
 def free_port() -> int:
