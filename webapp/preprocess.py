@@ -138,9 +138,9 @@ def _stored(data: bytes, w: int, h: int, channels: int, at: int) -> bytes | None
     """The same PNG with its image data inflated by zlib-ng and stored as it is, which libspng
     reads at memory speed (its own zlib inflates a whole canvas in most of the decode's time).
     The chunks between the header and the image data (resolution, text, colour space) do not
-    change libspng's pixels and are left out. None where anything is unusual (image data that is
-    damaged, short, too long or interlaced, bytes after it): libspng reads the original and says
-    what is wrong, as it always has."""
+    change libspng's pixels and are left out. None for a small image (STORED_FROM), and where
+    anything is unusual (image data that is damaged, short, too long or interlaced, bytes after
+    it): libspng reads the original and says what is wrong, as it always has."""
     size = h * (w * channels + 1)  # each row: its filter byte, then its pixels
     if zlib_ng is None or size < STORED_FROM:
         return None
