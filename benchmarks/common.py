@@ -31,7 +31,9 @@ def launch_chromium(playwright):
 
 def pad_area(page, selector: str = "#pad") -> dict:
     """The pad's drawing area in page pixels: its box less the border, where pad units 0..1 map."""
-    box = page.locator(selector).bounding_box()
+    pad = page.locator(selector)
+    pad.wait_for(state="visible")  # a pad still hidden has no box
+    box = pad.bounding_box()
     inner = page.evaluate("""(sel) => { const c = document.querySelector(sel);
         return [c.clientLeft, c.clientTop, c.clientWidth, c.clientHeight]; }""", selector)
     return {"x": box["x"] + inner[0], "y": box["y"] + inner[1], "width": inner[2], "height": inner[3]}

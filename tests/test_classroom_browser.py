@@ -138,6 +138,9 @@ def start_and_join(ctx, class_server, lower=False):
     page.goto(f"{class_server}/join?code={code.lower() if lower else code}")
     page.wait_for_selector("html[data-ready=true]")
     page.get_by_test_id("join").click()
+    # Joining asks the server for the class first; the pad shows once it has answered (drawing
+    # before then found no pad: a test failed that way once in CI).
+    expect(page.locator("#pad")).to_be_visible()
     return presenter, page
 
 
