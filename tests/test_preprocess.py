@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageOps
 
-from tests.helpers import png_bytes
+from tests.helpers import fast_png_module, png_bytes
 from webapp import preprocess
 from webapp.training.drawings import place, render
 
@@ -255,7 +255,7 @@ def _pillow_pixels(data):
 
 @pytest.mark.parametrize("mode", ["L", "RGB", "RGBA"])
 def test_plain_pngs_take_the_fast_decoder_with_pillows_pixels(mode, monkeypatch):
-    pyspng = pytest.importorskip("pyspng")
+    pyspng = fast_png_module("pyspng")
     calls, load = [], pyspng.load
     monkeypatch.setattr(pyspng, "load", lambda data: calls.append(1) or load(data))
     rng = np.random.default_rng(len(mode))
@@ -298,8 +298,8 @@ def test_image_data_inflated_by_zlib_ng_gives_the_same_pixels(mode):
     """libspng is given the image data already inflated (stored deflate blocks) by zlib-ng: the
     pixels are libspng's and Pillow's own, for several IDAT chunks, data larger than one stored
     block (64 KB), every compression level, and chunks before the image data."""
-    pytest.importorskip("pyspng")
-    pytest.importorskip("zlib_ng")
+    fast_png_module("pyspng")
+    fast_png_module("zlib_ng")
     rng = np.random.default_rng(len(mode) + 10)
     most_chunks = 0
     for side, kwargs in ((230, {}), (230, {"optimize": True}), (230, {"compress_level": 0}),
@@ -334,8 +334,8 @@ def _unusual_pngs():
 def test_unusual_image_data_is_libspngs_to_read(kind, data, monkeypatch):
     """Whatever is unusual about the image data, libspng reads the upload itself and answers as
     it did before zlib-ng inflated canvases (its pixels, or the same error)."""
-    pytest.importorskip("pyspng")
-    pytest.importorskip("zlib_ng")
+    fast_png_module("pyspng")
+    fast_png_module("zlib_ng")
     assert preprocess._stored(data, *preprocess._plain_png(data)) is None
 
     def outcome():
@@ -347,6 +347,25 @@ def test_unusual_image_data_is_libspngs_to_read(kind, data, monkeypatch):
     now = outcome()
     monkeypatch.setattr(preprocess, "zlib_ng", None)
     assert outcome() == now
+
+
+def test_the_fast_decoder_cannot_be_skipped_where_it_is_installed(monkeypatch):
+    """On the platforms pyproject.toml installs libspng and zlib-ng for, a missing one fails the
+    tests that need it (CI must not turn green by skipping them)."""
+    import platform
+    import sys
+
+    from tests import helpers
+
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(platform, "machine", lambda: "x86_64")
+    for name in ("pyspng", "zlib_ng"):
+        monkeypatch.setitem(sys.modules, name, None)  # importing it now raises ImportError
+        try:
+            with pytest.raises(ImportError):
+                helpers.fast_png_module(name)
+        except pytest.skip.Exception:
+            pytest.fail(f"a missing {name} skipped the test")
 
 
 def _other_pngs():
@@ -368,7 +387,7 @@ def _other_pngs():
 
 @pytest.mark.parametrize("kind,data", list(_other_pngs()), ids=[k for k, _ in _other_pngs()])
 def test_other_pngs_are_decoded_by_pillow(kind, data, monkeypatch):
-    pyspng = pytest.importorskip("pyspng")
+    pyspng = fast_png_module("pyspng")
     monkeypatch.setattr(pyspng, "load", lambda data: pytest.fail("libspng decoded it"))
     img = preprocess.decode(data)
     want = _pillow_pixels(data)
@@ -451,7 +470,7 @@ def _whole_canvases(strokes):
 def test_read_ink_gives_ink_maps_pixels_sooner_on_a_plain_background(real_sample):
     """read_ink crops a plain-background canvas to its ink before reducing it: the same pixels
     and scale as ink_map(decode(...)) for every upload, and the crop taken where it is safe."""
-    pyspng = pytest.importorskip("pyspng")
+    pyspng = fast_png_module("pyspng")
     strokes = next(d for d in real_sample if d.label == 5).strokes
     for name, img, fast in _whole_canvases(strokes):
         data = png_bytes(img)
