@@ -69,21 +69,32 @@ def canvas_payloads(count: int = 40, mode: str = "RGB") -> list[bytes]:
     return out
 
 
+def upload_kinds() -> dict[str, list[bytes]]:
+    """The kinds of upload whose server time is measured: the page's, and a whole canvas (RGB, and
+    a browser's opaque RGBA)."""
+    return {"page": payloads(), "canvas": canvas_payloads(),
+            "canvas_rgba": canvas_payloads(mode="RGBA")}
+
+
+def server_ms(data: bytes) -> float:
+    """The server's own time for one answer (preprocess + inference), from its JSON."""
+    timing = json.loads(data)["timing_ms"]
+    return timing["preprocess"] + timing["inference"]
+
+
 def uploads(port: int, count: int) -> dict:
     """Per kind of upload (the page's, a whole canvas): end-to-end p50 on a keep-alive connection
     and with a new connection per request, and the server's own time (preprocess + inference)."""
     result = {}
-    for kind, bodies in (("page", payloads()), ("canvas", canvas_payloads()),
-                         ("canvas_rgba", canvas_payloads(mode="RGBA"))):
+    for kind, bodies in upload_kinds().items():
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        keep, fresh, server_ms = [], [], []
+        keep, fresh, server = [], [], []
         for i in range(count):
             body = bodies[i % len(bodies)]
             t = time.perf_counter()
             status, data = request(port, body, conn)
             keep.append((time.perf_counter() - t) * 1e3)
-            timing = json.loads(data)["timing_ms"]
-            server_ms.append(timing["preprocess"] + timing["inference"])
+            server.append(server_ms(data))
             t = time.perf_counter()
             status2, _ = request(port, body)
             fresh.append((time.perf_counter() - t) * 1e3)
@@ -91,8 +102,9 @@ def uploads(port: int, count: int) -> dict:
         result[kind] = {"bytes_median": int(np.median([len(b) for b in bodies])),
                         "keepalive_p50_ms": round(float(np.median(keep)), 3),
                         "new_connection_p50_ms": round(float(np.median(fresh)), 3),
-                        "server_p50_ms": round(float(np.median(server_ms)), 3),
-                        "server_p99_ms": round(float(np.percentile(server_ms, 99)), 3)}
+                        "server_p50_ms": round(float(np.median(server)), 3),
+                        "server_p99_ms": round(float(np.percentile(server, 99)), 3)}
+        conn.close()
     return result
 
 
@@ -103,32 +115,31 @@ def side_by_side(roots: dict[str, Path], count: int) -> dict:
     requests go to servers started in the given order, half to servers started in the reverse
     order: with one checkout on both sides, the first-started server was the slower in 5 of 6
     comparisons, by up to 0.1 ms."""
-    names = list(roots)
-    server_ms: dict[str, dict[str, list[float]]] = {}
+    names, kinds = list(roots), upload_kinds()
+    times: dict[str, dict[str, list[float]]] = {kind: {n: [] for n in names} for kind in kinds}
     for order in (names, names[::-1]):
         servers = {}
         try:
             for name in order:
                 servers[name] = Server(root=roots[name])
-                servers[name].first_answer(payloads()[0])
+                servers[name].first_answer(kinds["page"][0])
             conns = {n: http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
                      for n, s in servers.items()}
-            for kind, bodies in (("page", payloads()), ("canvas", canvas_payloads()),
-                                 ("canvas_rgba", canvas_payloads(mode="RGBA"))):
-                times = server_ms.setdefault(kind, {n: [] for n in names})
+            for kind, bodies in kinds.items():
                 for i in range(count // 2 + 20):
                     for n in order[i % len(order):] + order[:i % len(order)]:  # each first in turn
                         status, data = request(servers[n].port, bodies[i % len(bodies)], conns[n])
                         assert status == 200, (n, status)
-                        timing = json.loads(data)["timing_ms"]
                         if i >= 20:  # after a warm-up
-                            times[n].append(timing["preprocess"] + timing["inference"])
+                            times[kind][n].append(server_ms(data))
+            for conn in conns.values():
+                conn.close()
         finally:
             for server in servers.values():
                 server.stop()
     result = {kind: {n: {"server_p50_ms": round(float(np.median(v)), 3),
                          "server_p99_ms": round(float(np.percentile(v, 99)), 3)}
-                     for n, v in times.items()} for kind, times in server_ms.items()}
+                     for n, v in by_name.items()} for kind, by_name in times.items()}
     return {"roots": {n: f"{r} ({_commit(r)})" for n, r in roots.items()},
             "requests": 2 * (count // 2), **result}
 

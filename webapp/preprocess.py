@@ -144,10 +144,10 @@ def _stored(data: bytes, w: int, h: int, channels: int, at: int) -> bytes | None
     size = h * (w * channels + 1)  # each row: its filter byte, then its pixels
     if zlib_ng is None or size < STORED_FROM:
         return None
-    view, parts = memoryview(data), []
+    upload, parts = memoryview(data), []
     while at + 12 <= len(data) and data[at + 4:at + 8] == b"IDAT":
         end = at + 8 + int.from_bytes(data[at:at + 4], "big")
-        parts.append(view[at + 8:end])
+        parts.append(upload[at + 8:end])
         at = end + 4
     inflater = zlib_ng.decompressobj()
     try:
@@ -158,9 +158,9 @@ def _stored(data: bytes, w: int, h: int, channels: int, at: int) -> bytes | None
         return None
     # zlib's format with "stored" deflate blocks, written here: zlib-ng's own level 0 costs
     # several times the copy.
-    body, view = [b"\x78\x01"], memoryview(raw)
+    body, rows = [b"\x78\x01"], memoryview(raw)
     for start in range(0, size, 65535):
-        block = view[start:start + 65535]
+        block = rows[start:start + 65535]
         body += (struct.pack("<BHH", start + 65535 >= size, len(block), len(block) ^ 0xFFFF), block)
     body.append(zlib_ng.adler32(raw).to_bytes(4, "big"))
     crc = _IDAT_CRC
