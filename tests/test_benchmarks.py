@@ -99,3 +99,34 @@ def test_homework_runs_on_the_committed_slice(tmp_path, monkeypatch):
     assert homework.main(["--json", str(out)]) == 0
     result = json.loads(out.read_text())
     assert 0.8 < result["accuracy"] <= 1 and result["statements"] <= 15
+
+
+@pytest.mark.slow
+def test_training_speed_weights_convert_and_serve(tmp_path):
+    """training_speed.py trains the shipped architecture on each device found and saves the
+    weights; --check-weights loads them into a fresh model, converts it to LiteRT and serves it:
+    the same answers as the run that trained them (what carries a GPU-trained model back here)."""
+    from benchmarks import training_speed
+
+    slice_ = "tests/data/mnist-slice.npz"
+    out, weights, check = tmp_path / "speed.json", tmp_path / "w.weights.h5", tmp_path / "c.json"
+    assert training_speed.main(["--mnist", slice_, "--cpu-epochs", "5", "--epochs", "1",
+                                "--weights", str(weights), "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    run = result["runs"][0]
+    assert run["device"] == run["variables_on"] == "cpu" and run["images_per_s"] > 0
+    assert result["train_images"] == 2000 and result["weights"]["file"] == weights.name
+    assert training_speed.main(["--mnist", slice_, "--check-weights", str(weights),
+                                "--json", str(check)]) == 0
+    checked = json.loads(check.read_text())
+    trained_by = result["weights"]["from"]
+    assert checked["keras_mnist_test_accuracy"] == trained_by["mnist_test_accuracy"] > 0.5
+    assert checked["litert_vs_keras"]["same_digit"] == 1.0
+
+
+def test_training_speed_says_when_no_gpu_is_there(monkeypatch):
+    from benchmarks import training_speed
+
+    monkeypatch.setattr(training_speed, "devices", lambda: ["cpu"])
+    with pytest.raises(SystemExit, match="no GPU is visible"):
+        training_speed.main(["--require-gpu"])
