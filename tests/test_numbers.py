@@ -49,6 +49,24 @@ def test_a_five_with_a_separate_bar_is_one_digit():
     assert len(numbers.segment(ink)) == 1
 
 
+def test_segmenting_works_on_the_inks_box_in_the_ink_maps_coordinates(real_sample):
+    """segment labels only the box around the ink; the parts it returns are the same wherever the
+    drawing sits, their boxes in the ink map's own pixels."""
+    from webapp.training import variety
+
+    for label, strokes in variety.numbers(real_sample, 12, seed=4):
+        ink = ink_from(strokes)
+        framed = np.zeros((ink.shape[0] + 30, ink.shape[1] + 50), np.uint8)
+        framed[10:10 + ink.shape[0], 40:40 + ink.shape[1]] = ink
+        alone, moved = numbers.segment(ink), numbers.segment(framed)
+        assert len(alone) == len(moved) > 0, label
+        for a, b in zip(alone, moved):
+            assert b.box == (a.box[0] + 40, a.box[1] + 10, a.box[2] + 40, a.box[3] + 10), label
+            assert np.array_equal(a.ink, b.ink), label
+            x0, y0, x1, y1 = b.box
+            assert np.count_nonzero(framed[y0:y1, x0:x1]) >= np.count_nonzero(b.ink) > 0
+
+
 def test_digits_apart_are_found_left_to_right():
     one = line((0.2, 0.3), (0.2, 0.7))
     bar = line((0.45, 0.3), (0.45, 0.7))

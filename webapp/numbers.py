@@ -46,10 +46,9 @@ def _runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Horizontal runs of ink: row, start column, end column (exclusive), in reading order."""
     framed = np.zeros((mask.shape[0], mask.shape[1] + 2), dtype=np.int8)
     framed[:, 1:-1] = mask
-    d = np.diff(framed, axis=1)
-    rows, starts = np.nonzero(d == 1)
-    _, ends = np.nonzero(d == -1)
-    return rows, starts, ends
+    # Each row's changes alternate: a run's start, its end, the next run's start...
+    rows, cols = np.nonzero(np.diff(framed, axis=1))
+    return rows[::2], cols[::2], cols[1::2]
 
 
 def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
@@ -163,6 +162,15 @@ def segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None) -> list[Pa
     drawing's strokes as (n, 2) arrays of x, y in the ink map's pixels, when the upload has them."""
     mask = ink > INK
     by_stroke = stroke_labels(mask, strokes) if strokes else None
+    top = left = 0  # where `labels` starts in the ink map
+    if by_stroke is None:
+        # Pixels alone: only the box around the ink is labelled (a whole canvas is mostly
+        # background). Coordinates stay the ink map's.
+        rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+        if rows.size == 0:
+            return []
+        top, left = int(rows[0]), int(cols[0])
+        mask = mask[top:rows[-1] + 1, left:cols[-1] + 1]
     labels, count = by_stroke if by_stroke is not None else label(mask)
     if count == 0:
         return []
@@ -174,7 +182,7 @@ def segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None) -> list[Pa
     found = []  # (xs, ys, id) of each piece that is not a speck
     for k in np.flatnonzero(areas >= SPECK * areas.sum()):
         piece = order[ends[k] - areas[k]:ends[k]]
-        found.append((xs[piece], ys[piece], int(k) + 1))
+        found.append((xs[piece] + left, ys[piece] + top, int(k) + 1))
     # Slanted handwriting: digits that do not touch may still share columns. Pieces are compared
     # along the writing's slant, the shear that makes them narrowest.
     # (One piece is one group whatever the slant.)
@@ -223,7 +231,7 @@ def segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None) -> list[Pa
         groups = rest
     parts = []
     for x0, x1, y0, y1, ids, _, _ in groups:
-        box = labels[y0:y1, x0:x1]
+        box = labels[y0 - top:y1 - top, x0 - left:x1 - left]
         mine = box == ids[0] if len(ids) == 1 else np.isin(box, ids)
         own = np.where(mine, ink[y0:y1, x0:x1], 0).astype(np.uint8)
         parts.append(Part((x0, y0, x1, y1), own))
