@@ -5,7 +5,7 @@
     python scripts/gpu_check.py                 # on a machine with an NVIDIA GPU (pip install -e '.[gpu]')
     python scripts/gpu_check.py --limit 6000    # a shorter epoch
 
-Exits 2 with a clear message where TensorFlow sees no GPU; nothing is measured then.
+Exits 2 with a clear message where TensorFlow is missing or sees no GPU; nothing is measured then.
 """
 
 from __future__ import annotations
@@ -28,8 +28,15 @@ def main(argv: list[str] | None = None) -> int:
 
     from webapp.training.quiet import quiet_native_output
 
-    with quiet_native_output():
-        import tensorflow as tf
+    try:
+        with quiet_native_output():
+            import tensorflow as tf
+    except ImportError:
+        print("TensorFlow is not installed here: nothing measured. On an NVIDIA machine, in a fresh "
+              "venv: pip install -e '.[gpu]'. Where only JAX or PyTorch is installed, "
+              "benchmarks/training_speed.py measures the same network with that Keras backend.",
+              file=sys.stderr)
+        return 2
     gpus = tf.config.list_physical_devices("GPU")
     print(f"TensorFlow {tf.__version__}; built with CUDA: {tf.test.is_built_with_cuda()}")
     print("Devices:", ", ".join(d.name for d in tf.config.list_physical_devices()) or "none")

@@ -132,3 +132,16 @@ def test_gpu_check_says_plainly_when_there_is_no_gpu(tmp_path):
                           env=env(tmp_path), capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "No GPU is visible" in done.stderr
     assert "Devices:" in done.stdout
+
+
+def test_gpu_check_says_plainly_when_tensorflow_is_missing(tmp_path):
+    """A GPU machine with JAX or PyTorch but no TensorFlow (the one lent to this project): a
+    sentence and status 2, not a traceback."""
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "tensorflow.py").write_text("raise ImportError('not installed here')\n")
+    run_env = {**env(tmp_path), "PYTHONPATH": str(hide)}
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "gpu_check.py")], cwd=ROOT,
+                          env=run_env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "TensorFlow is not installed here" in done.stderr and "training_speed.py" in done.stderr
