@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -61,3 +62,11 @@ def touch_draw(page, strokes, selector: str = "#pad") -> None:
         for p in points[1:]:
             cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [p]})
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+
+
+def report(result: dict, path: str | None, indent: int = 2) -> None:
+    """A benchmark's result: printed, and written as JSON where `path` says."""
+    text = json.dumps(result, indent=indent)
+    print(text)
+    if path:
+        Path(path).write_text(text + "\n")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import json
 import platform
 import sys
 import time
@@ -25,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import report  # noqa: E402
 from webapp import preprocess, recognition  # noqa: E402
 from webapp.classifier import Registry  # noqa: E402
 from webapp.training import drawings, variety  # noqa: E402
@@ -70,9 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         "plain preprocess + predict (before)": p50(
             lambda data: cnn.predict(preprocess.preprocess(data)), pngs)}
     out["number_p50_ms"] = p50(lambda data: recognition.recognise(data, cnn), number_pngs, 1)
-    print(json.dumps(out, indent=1))
-    if args.json:
-        Path(args.json).write_text(json.dumps(out, indent=1) + "\n")
+    report(out, args.json, indent=1)
     return 0
 
 

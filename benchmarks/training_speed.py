@@ -29,6 +29,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import report  # noqa: E402
+
 TRAIN = 55_000  # train.py's split: the last 5,000 of MNIST's 60,000 validate
 
 
@@ -209,10 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--check-weights", default=None, help="convert these weights and check LiteRT")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
-    result = check_weights(args) if args.check_weights else measure(args)
-    print(json.dumps(result, indent=2))
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    report(check_weights(args) if args.check_weights else measure(args), args.json)
     return 0
 
 
