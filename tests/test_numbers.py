@@ -67,6 +67,24 @@ def test_segmenting_works_on_the_inks_box_in_the_ink_maps_coordinates(real_sampl
             assert np.count_nonzero(framed[y0:y1, x0:x1]) >= np.count_nonzero(b.ink) > 0
 
 
+def test_a_drawing_in_one_piece_is_one_part_with_all_its_strong_ink(real_sample):
+    """One connected piece (a wide digit, a 2 or a 7): one part, the box around the ink above
+    INK, and exactly those pixels (the fainter edge pixels cleared, as for every part)."""
+    pieces = 0
+    for d in real_sample[:200]:
+        ink = ink_from(d.strokes)
+        mask = ink > numbers.INK
+        if numbers.label(mask)[1] != 1:
+            continue
+        pieces += 1
+        [part] = numbers.segment(ink)
+        rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+        x0, y0, x1, y1 = part.box
+        assert (x0, y0, x1, y1) == (cols[0], rows[0], cols[-1] + 1, rows[-1] + 1)
+        assert np.array_equal(part.ink, np.where(mask, ink, 0)[y0:y1, x0:x1])
+    assert pieces >= 10
+
+
 def test_digits_apart_are_found_left_to_right():
     one = line((0.2, 0.3), (0.2, 0.7))
     bar = line((0.45, 0.3), (0.45, 0.7))

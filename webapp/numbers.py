@@ -81,6 +81,8 @@ def label(mask: np.ndarray) -> tuple[np.ndarray, int]:
                 b += 1
     roots = np.asarray([find(i) for i in range(n)], dtype=np.intp)
     ids, compact = np.unique(roots, return_inverse=True)
+    if len(ids) <= 1:  # one piece (a single digit, mostly) or none: the mask is its labels
+        return mask.astype(np.int32), len(ids)
     labels = np.zeros(mask.shape, dtype=np.int32)
     # Every run's pixels at once: their flat indices, run after run.
     lengths = ends - starts
@@ -174,6 +176,11 @@ def segment(ink: np.ndarray, strokes: list[np.ndarray] | None = None) -> list[Pa
     labels, count = by_stroke if by_stroke is not None else label(mask)
     if count == 0:
         return []
+    if by_stroke is None and count == 1:
+        # One piece of ink (a wide single digit, mostly): one part, the box around the ink.
+        h, w = mask.shape
+        own = np.where(mask, ink[top:top + h, left:left + w], 0).astype(np.uint8)
+        return [Part((left, top, left + w, top + h), own)]
     areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
     # Every labelled pixel once, sorted by label: each piece's pixels are a slice of them.
     ys, xs = np.nonzero(labels)
