@@ -292,7 +292,7 @@ def test_crossval_keeps_each_architectures_recipes_apart(tmp_path, monkeypatch):
     summary = {"accuracy": {"mean": 0.9, "sd": 0.01, "min": 0.8}, "letters_rejected": {"mean": 0.9},
                "false_rejects": {"mean": 0.01}, "by_digit": {}}
 
-    def run(recipes, epochs, mnist_n, seed, log=print, arch=crossval.SHIPPED):
+    def run(recipes, epochs, mnist_n, seed, log=print, arch=crossval.SHIPPED, probs_out=None):
         return {"recipes": {r: {"summary": summary, "arch": arch} for r in recipes},
                 "settings": {"arch": arch, "epochs": epochs, "mnist_images": mnist_n}}
 
@@ -305,6 +305,51 @@ def test_crossval_keeps_each_architectures_recipes_apart(tmp_path, monkeypatch):
     crossval.main(["--recipes", "wide11", "--arch", "cnn16", "--out", str(out)])
     saved = json.loads(out.read_text())["recipes"]
     assert set(saved) == {"styled11", "wide11"} and saved["wide11"]["arch"] == "cnn16"
+
+
+def test_crossval_ensemble_averages_the_runs_probabilities(tmp_path):
+    """--ensemble: two runs that are each right on half of the digits, confidently, and wrong on
+    the other half, weakly, average into one right on all; each run alone keeps its own figures."""
+    import json
+
+    from webapp.training import crossval
+
+    def run_file(name, right_half):
+        arrays = {}
+        for fold in ("fold0", "fold1"):
+            y = np.arange(10, dtype=np.uint8)  # one of each digit
+            p = np.zeros((10, 11), dtype=np.float32)
+            p[:, 10] = 0.05
+            sure = y < 5 if right_half == 0 else y >= 5
+            rows, wrong = np.arange(10), (y + 1) % 10
+            p[rows[sure], y[sure]], p[rows[sure], wrong[sure]] = 0.9, 0.05
+            p[rows[~sure], y[~sure]], p[rows[~sure], wrong[~sure]] = 0.40, 0.55
+            letters = np.tile(np.eye(11, dtype=np.float32)[10], (4, 1))
+            arrays |= {f"wide11|{fold}|digits": p, f"wide11|{fold}|letters": letters,
+                       f"wide11|{fold}|shapes": letters[:2], f"wide11|{fold}|digits.y": y,
+                       f"wide11|{fold}|digits.placement": np.asarray(["large"] * 10),
+                       f"wide11|{fold}|digits.writer": np.asarray([f"{fold}w"] * 10)}
+        path = tmp_path / f"{name}.npz"
+        np.savez(path, **arrays)
+        return path
+
+    a, b = run_file("a", 0), run_file("b", 1)
+    out = tmp_path / "ensemble.json"
+    assert crossval.main(["--ensemble", str(a), str(b), "--out", str(out)]) == 0
+    recipes = json.loads(out.read_text())["recipes"]
+    assert recipes["wide11 a"]["summary"]["accuracy"]["mean"] == 0.5
+    assert recipes["wide11 b"]["fold1"]["accuracy"] == 0.5
+    both = recipes["wide11 ensemble of 2"]
+    assert both["fold0"]["accuracy"] == both["fold1"]["accuracy"] == 1.0
+    assert both["summary"]["letters_rejected"]["mean"] == 1.0
+    assert "threshold" in both["summary"]
+    # Runs that measured different digits cannot be averaged.
+    with np.load(b) as f:
+        other = dict(f)
+    other["wide11|fold0|digits.y"] = np.zeros(10, dtype=np.uint8)
+    np.savez(b, **other)
+    with pytest.raises(ValueError, match="different digits"):
+        crossval.ensemble([a, b])
 
 
 def test_writer_groups_keep_each_writer_on_one_side():

@@ -126,7 +126,7 @@ SHIPPED = "cnn32"
 
 
 def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
-        arch: str = SHIPPED) -> dict:
+        arch: str = SHIPPED, probs_out: Path | None = None) -> dict:
     import keras
 
     from webapp.training import architectures, datasets
@@ -148,6 +148,7 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
         "shapes_per_run": NONE_SHAPES, "style_share": variety.STYLE_SHARE,
         "lookalike_letters_excluded": "".join(sorted(variety.LOOKALIKES))}}
     oof: dict[str, dict[str, list]] = {r: {"digits": [], "letters": [], "shapes": []} for r in recipes}
+    saved: dict[str, np.ndarray] = {}  # every fold's out-of-fold probabilities, for --ensemble
     for fold in folds:
         test_d = {k: v[_in(sets["digits"]["writer"], {fold}, groups)] for k, v in sets["digits"].items()}
         test_l = sets["letters"]["x"][_in(sets["letters"]["writer"], {fold}, groups)]
@@ -180,29 +181,71 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
             results["recipes"].setdefault(name, {})[fold] = figures
             for k, p in (("digits", pd), ("letters", pl), ("shapes", ps)):
                 oof[name][k].append(p)
-            oof[name].setdefault("y", []).append(test_d["y"])
+                saved[f"{name}|{fold}|{k}"] = p.astype(np.float32)
+            for k, v in test_d.items():
+                if k != "x":
+                    saved[f"{name}|{fold}|digits.{k}"] = np.asarray(v)
             log(f"{fold} {name}: accuracy {figures['accuracy']:.2%}, zeros "
                 f"{figures['by_digit']['0']:.1%}, ones {figures['by_digit']['1']:.1%}, letters "
                 f"rejected {figures['letters_rejected']:.1%}, shapes {figures['shapes_rejected']:.1%}"
                 f", digits rejected {figures['false_rejects']:.2%} ({figures['seconds']} s)")
     for name in recipes:
         per = results["recipes"][name]
-        summary = {}
-        for key in ("accuracy", "false_rejects", "letters_rejected", "shapes_rejected"):
-            vals = np.asarray([per[f][key] for f in folds])
-            summary[key] = {"mean": float(vals.mean()), "sd": float(vals.std(ddof=1)),
-                            "min": float(vals.min())}
-        for key in ("by_digit", "by_placement"):
-            names = per[folds[0]][key]
-            summary[key] = {k: {"mean": float(np.mean([per[f][key][k] for f in folds])),
-                                "min": float(np.min([per[f][key][k] for f in folds]))} for k in names}
-        summary["by_writer"] = writer_summary([per[f] for f in folds])
-        if RECIPES[name.removesuffix(FEWER)][1]:
-            summary["threshold"] = choose_threshold(np.concatenate(oof[name]["digits"]),
-                                                    np.concatenate(oof[name]["letters"]),
-                                                    np.concatenate(oof[name]["shapes"]))
-        per["summary"] = summary
+        per["summary"] = summarize(per, folds, oof[name] if RECIPES[name.removesuffix(FEWER)][1]
+                                   else None)
+    if probs_out:
+        np.savez_compressed(probs_out, **saved)
     return results
+
+
+def summarize(per: dict, folds: list[str], oof: dict | None) -> dict:
+    """Mean, spread and worst fold of each figure, each writer once, and (`oof`: the folds'
+    out-of-fold probabilities of an 11-class recipe) the rejection threshold they choose."""
+    summary: dict = {}
+    for key in ("accuracy", "false_rejects", "letters_rejected", "shapes_rejected"):
+        vals = np.asarray([per[f][key] for f in folds])
+        summary[key] = {"mean": float(vals.mean()), "sd": float(vals.std(ddof=1)),
+                        "min": float(vals.min())}
+    for key in ("by_digit", "by_placement"):
+        names = per[folds[0]][key]
+        summary[key] = {k: {"mean": float(np.mean([per[f][key][k] for f in folds])),
+                            "min": float(np.min([per[f][key][k] for f in folds]))} for k in names}
+    summary["by_writer"] = writer_summary([per[f] for f in folds])
+    if oof:
+        summary["threshold"] = choose_threshold(*(np.concatenate(oof[k])
+                                                  for k in ("digits", "letters", "shapes")))
+    return summary
+
+
+def ensemble(files: list[Path]) -> dict:
+    """Cross-validated figures of the average of several runs' probabilities (--save-probs of the
+    same recipes and folds, other seeds or architectures): what an ensemble of those models would
+    score on writers never seen, beside each member's own figures from the same files."""
+    runs = [np.load(f) for f in files]
+    keys = [k for k in runs[0].files if k.endswith("|digits")]
+    out: dict = {"members": [str(f) for f in files], "recipes": {}}
+    for key in keys:
+        name, fold, _ = key.split("|")
+        digits = {k.split("|")[2].removeprefix("digits."): runs[0][k] for k in runs[0].files
+                  if k.startswith(f"{name}|{fold}|digits.")}
+        for other in runs[1:]:
+            if not np.array_equal(other[f"{name}|{fold}|digits.y"], digits["y"]):
+                raise ValueError(f"{name} {fold}: the runs measured different digits")
+        probs = {k: [r[f"{name}|{fold}|{k}"] for r in runs] for k in ("digits", "letters", "shapes")}
+        members = [(f"{name} {Path(f).stem}", i) for i, f in enumerate(files)]
+        for label, pick in [*members, (f"{name} ensemble of {len(runs)}", None)]:
+            chosen = {k: (np.mean(v, axis=0) if pick is None else v[pick]) for k, v in probs.items()}
+            figures = measure(chosen["digits"], digits, chosen["letters"], chosen["shapes"])
+            entry = out["recipes"].setdefault(label, {"oof": {"digits": [], "letters": [],
+                                                                "shapes": []}})
+            entry[fold] = figures
+            for k in chosen:
+                entry["oof"][k].append(chosen[k])
+    for entry in out["recipes"].values():
+        oof = entry.pop("oof")
+        folds = sorted(entry)
+        entry["summary"] = summarize(entry, folds, oof if oof["digits"][0].shape[1] == 11 else None)
+    return out
 
 
 def choose_threshold(digits: np.ndarray, letters: np.ndarray, shapes: np.ndarray,
@@ -256,14 +299,31 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--arch", default=SHIPPED, choices=sorted(FIRST_BLOCKS),
                    help="the cnn's first block (the shipped one by default)")
     p.add_argument("--out", default="benchmarks/results/crossval.json")
+    p.add_argument("--save-probs", type=Path, default=None,
+                   help="keep every fold's out-of-fold probabilities here (.npz), for --ensemble")
+    p.add_argument("--ensemble", type=Path, nargs="+", default=None,
+                   help="no training: the figures of these --save-probs files averaged (and of "
+                        "each alone), written to --out")
     args = p.parse_args(argv)
+    if args.ensemble:
+        results = ensemble(args.ensemble)
+        Path(args.out).write_text(json.dumps(results, indent=1) + "\n")
+        for name, entry in results["recipes"].items():
+            s, w = entry["summary"], entry["summary"]["by_writer"]
+            print(f"{name}: accuracy {s['accuracy']['mean']:.2%} +- {s['accuracy']['sd']:.2%} "
+                  f"(worst fold {s['accuracy']['min']:.2%}), each writer once {w['mean']:.2%}; "
+                  f"zeros {s['by_digit']['0']['mean']:.1%}, nines {s['by_digit']['9']['mean']:.1%}"
+                  f"; letters rejected {s['letters_rejected']['mean']:.1%}, false rejects "
+                  f"{s['false_rejects']['mean']:.2%}, threshold "
+                  f"{s.get('threshold', {}).get('chosen', {}).get('threshold')}")
+        return 0
     recipes = args.recipes.split(",")
     unknown = {r.removesuffix(FEWER) for r in recipes} - set(RECIPES)
     if unknown:
         p.error(f"unknown recipes {sorted(unknown)}; choose from {sorted(RECIPES)}")
     started = time.perf_counter()
     results = run(recipes, args.epochs, args.mnist, args.seed, log=lambda s: print(s, flush=True),
-                  arch=args.arch)
+                  arch=args.arch, probs_out=args.save_probs)
     results["seconds"] = round(time.perf_counter() - started)
     results["command"] = "python -m webapp.training.crossval " + " ".join(argv or sys.argv[1:])
     try:  # recipes measured by earlier runs with the same settings stay in the file
