@@ -253,6 +253,28 @@ def test_theta_styling_bars_some_zeros_and_slashes_as_many_as_before(real_sample
                    for d in wide if d.id.endswith("#styled"))
 
 
+def test_float_styling_lifts_some_fives_bars_and_leaves_every_other_digit_as_before(real_sample):
+    fives = [d for d in real_sample if d.label == 5 and len(d.strokes) >= 2]
+    five = fives[0]
+    floated = variety.float_five(five.strokes, np.random.default_rng(4))
+    moved = [i for i, (a, b) in enumerate(zip(five.strokes, floated)) if a != b]
+    assert len(moved) == 1 and len(floated) == len(five.strokes)  # one stroke moved: the bar
+    bar, was = floated[moved[0]], five.strokes[moved[0]]
+    height = drawings.bounds(five.strokes)[3] - drawings.bounds(five.strokes)[1]
+    lift = np.mean([p[1] for p in was]) - np.mean([p[1] for p in bar])
+    assert 0.1 * height - 1e-9 <= lift <= 0.33 * height + 1e-9  # up, by a tenth to a third
+    one_stroke = [list(five.strokes[0]) + list(five.strokes[1])]
+    assert variety.float_five(one_stroke, np.random.default_rng(4)) == one_stroke
+    # The same generator draws every other style exactly as the shipped 'styled-wide' does.
+    items = real_sample[:300] * 2
+    wide = variety.styled(items, "styled-wide", np.random.default_rng(3))
+    floating = variety.styled(items, "styled-float", np.random.default_rng(3))
+    assert [d for d in floating if d.label != 5] == [d for d in wide if d.label != 5]
+    assert all(d.strokes == o.strokes for d, o in zip(wide, items) if d.label == 5)
+    lifted = sum(d.strokes != o.strokes for d, o in zip(floating, items) if d.label == 5)
+    assert 0.3 < lifted / sum(d.label == 5 for d in items) < 0.6
+
+
 def test_letters_drawn_like_digits_are_those_digits_and_never_not_a_digit():
     looks = variety.load_lookalikes()
     assert {d.label for d in looks} == {0, 1, 9} and len(looks) > 4000

@@ -31,6 +31,7 @@ RECIPES = {
     "styled11": ("styled", True),
     "wide11": ("styled-wide", True),
     "theta11": ("styled-theta", True),
+    "float11": ("styled-float", True),
     "look11": ("styled-wide", True),
     "look11-Iqg": ("styled-wide", True),
 }

@@ -139,15 +139,44 @@ def cross_seven(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     return [*strokes, _line((cx - half, y + tilt), (cx + half, y - tilt))]
 
 
+def float_five(strokes: Strokes, rng: np.random.Generator) -> Strokes:
+    """A five whose bar floats: the bar, drawn as a stroke of its own, lifted clear of the body
+    (a tenth to a third of the height) and often nudged right, as some people write it. A five
+    drawn in one stroke stays as it is."""
+    if len(strokes) < 2:
+        return strokes
+    x0, y0, x1, y1 = drawings.bounds(strokes)
+    w, h = max(x1 - x0, 1e-6), max(y1 - y0, 1e-6)
+
+    def flatness(s: list[tuple[float, float]]) -> float:
+        xs, ys = [p[0] for p in s], [p[1] for p in s]
+        return (max(xs) - min(xs)) - (max(ys) - min(ys))
+
+    # The bar: the highest stroke wider than tall.
+    bars = [i for i, s in enumerate(strokes) if flatness(s) > 0]
+    if not bars:
+        return strokes
+    bar = min(bars, key=lambda i: float(np.mean([p[1] for p in strokes[i]])))
+    dx, dy = w * rng.uniform(0.0, 0.2), -h * rng.uniform(0.1, 0.33)
+    lifted = [(x + dx, y + dy) for x, y in strokes[bar]]
+    return [lifted if i == bar else s for i, s in enumerate(strokes)]
+
+
 STYLES = {0: slash_zero, 1: flag_one, 7: cross_seven}
 
 
 def restyle(d: Drawing, rng: np.random.Generator, share: float, wide: bool = False,
-            theta: float = 0.0) -> Drawing:
+            theta: float = 0.0, floating: float = 0.0) -> Drawing:
     """With probability `share`, the same digit in the style MNIST lacks (if the digit has one).
     `wide`: longer, steeper flags on ones, and more feet (FLAG_WIDE). `theta`: that share of the
     zeros left as drawn barred (θ) instead, from a generator of their own (so the other styles
-    are drawn exactly as without it)."""
+    are drawn exactly as without it). `floating`: that share of the fives with a floating bar
+    (float_five), likewise from a generator of their own."""
+    if d.label == 5 and floating:
+        own = np.random.default_rng([_hash("float:" + d.id), 1848])
+        if own.random() >= floating:
+            return d
+        return Drawing(d.id + "#styled", d.label, d.writer, d.site, float_five(d.strokes, own))
     style = STYLES.get(d.label)
     if style is None:
         return d
@@ -313,20 +342,22 @@ DIGITS = drawings.DIGITS
 STYLE_SHARE = 0.35  # of zeros, ones and sevens, per rendered copy
 STYLE_SHARE_WIDE = 0.5  # the 'styled-wide' variant
 THETA_SHARE = 0.4  # of the zeros 'styled-theta' leaves unslashed: barred (θ)
+FLOAT_SHARE = 0.5  # of the fives 'styled-float' draws with a floating bar
 TRAIN_LETTERS = 12000  # letters in the shipped model's training set: the eleventh class is about
 # a digit class's size (MNIST's ~5,500 a digit, plus the real drawings)
 
 
-# kind: (share restyled, wide flags, share of the other zeros barred)
-STYLED = {"styled": (STYLE_SHARE, False, 0.0), "styled-wide": (STYLE_SHARE_WIDE, True, 0.0),
-          "styled-theta": (STYLE_SHARE_WIDE, True, THETA_SHARE)}
+# kind: (share restyled, wide flags, share of the other zeros barred, share of fives floated)
+STYLED = {"styled": (STYLE_SHARE, False, 0.0, 0.0), "styled-wide": (STYLE_SHARE_WIDE, True, 0.0, 0.0),
+          "styled-theta": (STYLE_SHARE_WIDE, True, THETA_SHARE, 0.0),
+          "styled-float": (STYLE_SHARE_WIDE, True, 0.0, FLOAT_SHARE)}
 
 
 def styled(items: Sequence[Drawing], kind: str, rng: np.random.Generator) -> list[Drawing]:
     """The drawings with a share of their zeros, ones and sevens restyled: 'styled',
-    'styled-wide' or 'styled-theta' (STYLED)."""
-    share, wide, theta = STYLED[kind]
-    return [restyle(d, rng, share, wide=wide, theta=theta) for d in items]
+    'styled-wide', 'styled-theta' or 'styled-float' (STYLED)."""
+    share, wide, theta, floating = STYLED[kind]
+    return [restyle(d, rng, share, wide=wide, theta=theta, floating=floating) for d in items]
 
 
 def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
@@ -336,6 +367,7 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
     - 'styled': the same with STYLE_SHARE of zeros, ones and sevens restyled (another seed);
     - 'styled-wide': STYLE_SHARE_WIDE restyled, with the wider flags of FLAG_WIDE;
     - 'styled-theta': 'styled-wide', and THETA_SHARE of the other zeros barred (θ; tried, not shipped);
+    - 'styled-float': 'styled-wide', and FLOAT_SHARE of the fives with a floating bar;
     - 'letters': every clearly-not-a-digit letter, in one random placement;
     - 'lookalikes': letters drawn like a digit, as that digit (AS_DIGIT), one random placement;
     - 'shapes': synthetic lines, dots, scribbles and shapes, one random placement each.
@@ -345,7 +377,8 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
 
     source = {"digits": DIGITS, **{k: DIGITS for k in STYLED}, "letters": LETTERS,
               "lookalikes": LOOKALIKE_DIGITS}.get(kind)
-    key = hashlib.sha256(f"{kind}/{seed}/{STYLE_SHARE}/{STYLE_SHARE_WIDE}/{THETA_SHARE}".encode())
+    key = hashlib.sha256(f"{kind}/{seed}/{STYLE_SHARE}/{STYLE_SHARE_WIDE}/{THETA_SHARE}"
+                         f"/{FLOAT_SHARE}".encode())
     for part in (preprocess.__file__, drawings.__file__, __file__, drawings.PAD_CONFIG,
                  *([source] if source else [])):
         key.update(Path(part).read_bytes())
