@@ -82,6 +82,11 @@ def server_ms(data: bytes) -> float:
     return timing["preprocess"] + timing["inference"]
 
 
+def server_percentiles(times: list[float]) -> dict:
+    """The server's own times (server_ms) as p50, p90 and p99."""
+    return {f"server_p{q}_ms": round(float(np.percentile(times, q)), 3) for q in (50, 90, 99)}
+
+
 def uploads(port: int, count: int) -> dict:
     """Per kind of upload (the page's, a whole canvas): end-to-end p50 on a keep-alive connection
     and with a new connection per request, and the server's own time (preprocess + inference)."""
@@ -102,9 +107,7 @@ def uploads(port: int, count: int) -> dict:
         result[kind] = {"bytes_median": int(np.median([len(b) for b in bodies])),
                         "keepalive_p50_ms": round(float(np.median(keep)), 3),
                         "new_connection_p50_ms": round(float(np.median(fresh)), 3),
-                        "server_p50_ms": round(float(np.median(server)), 3),
-                        "server_p90_ms": round(float(np.percentile(server, 90)), 3),
-                        "server_p99_ms": round(float(np.percentile(server, 99)), 3)}
+                        **server_percentiles(server)}
         conn.close()
     return result
 
@@ -138,10 +141,8 @@ def side_by_side(roots: dict[str, Path], count: int) -> dict:
         finally:
             for server in servers.values():
                 server.stop()
-    result = {kind: {n: {"server_p50_ms": round(float(np.median(v)), 3),
-                         "server_p90_ms": round(float(np.percentile(v, 90)), 3),
-                         "server_p99_ms": round(float(np.percentile(v, 99)), 3)}
-                     for n, v in by_name.items()} for kind, by_name in times.items()}
+    result = {kind: {n: server_percentiles(v) for n, v in by_name.items()}
+              for kind, by_name in times.items()}
     return {"roots": {n: f"{r} ({_commit(r)})" for n, r in roots.items()},
             "requests": 2 * (count // 2), **result}
 

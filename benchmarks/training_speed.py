@@ -57,23 +57,7 @@ def _platform_of(variable) -> str:
 
 def devices() -> list[str]:
     """The device kinds the installed backend can run on, CPU first."""
-    import keras
-
-    backend = keras.backend.backend()
-    found = ["cpu"]
-    if backend == "jax":
-        import jax
-
-        found += ["gpu"] if any(d.platform == "gpu" for d in jax.devices()) else []
-    elif backend == "torch":
-        import torch
-
-        found += ["gpu"] if torch.cuda.is_available() else []
-    elif backend == "tensorflow":
-        import tensorflow as tf
-
-        found += ["gpu"] if tf.config.list_physical_devices("GPU") else []
-    return found
+    return ["cpu", *(["gpu"] if environment()["accelerators"] else [])]
 
 
 def train_once(device: str, batch: int, epochs: int, data, *, precision: str = "float32",

@@ -182,10 +182,11 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
             results["recipes"].setdefault(name, {})[fold] = figures
             for k, p in (("digits", pd), ("letters", pl), ("shapes", ps)):
                 oof[name][k].append(p)
-                saved[f"{name}|{fold}|{k}"] = p.astype(np.float32)
-            for k, v in test_d.items():
-                if k != "x":
-                    saved[f"{name}|{fold}|digits.{k}"] = np.asarray(v)
+            if probs_out:
+                saved |= {f"{name}|{fold}|{k}": p.astype(np.float32)
+                          for k, p in (("digits", pd), ("letters", pl), ("shapes", ps))}
+                saved |= {f"{name}|{fold}|digits.{k}": np.asarray(v)
+                          for k, v in test_d.items() if k != "x"}
             log(f"{fold} {name}: accuracy {figures['accuracy']:.2%}, zeros "
                 f"{figures['by_digit']['0']:.1%}, ones {figures['by_digit']['1']:.1%}, letters "
                 f"rejected {figures['letters_rejected']:.1%}, shapes {figures['shapes_rejected']:.1%}"
@@ -225,6 +226,7 @@ def ensemble(files: list[Path]) -> dict:
     runs = [np.load(f) for f in files]
     keys = [k for k in runs[0].files if k.endswith("|digits")]
     out: dict = {"members": [str(f) for f in files], "recipes": {}}
+    members = [(Path(f).stem, i) for i, f in enumerate(files)] + [(f"ensemble of {len(runs)}", None)]
     for key in keys:
         name, fold, _ = key.split("|")
         digits = {k.split("|")[2].removeprefix("digits."): runs[0][k] for k in runs[0].files
@@ -233,11 +235,10 @@ def ensemble(files: list[Path]) -> dict:
             if not np.array_equal(other[f"{name}|{fold}|digits.y"], digits["y"]):
                 raise ValueError(f"{name} {fold}: the runs measured different digits")
         probs = {k: [r[f"{name}|{fold}|{k}"] for r in runs] for k in ("digits", "letters", "shapes")}
-        members = [(f"{name} {Path(f).stem}", i) for i, f in enumerate(files)]
-        for label, pick in [*members, (f"{name} ensemble of {len(runs)}", None)]:
+        for label, pick in members:
             chosen = {k: (np.mean(v, axis=0) if pick is None else v[pick]) for k, v in probs.items()}
             figures = measure(chosen["digits"], digits, chosen["letters"], chosen["shapes"])
-            entry = out["recipes"].setdefault(label, {"oof": {"digits": [], "letters": [],
+            entry = out["recipes"].setdefault(f"{name} {label}", {"oof": {"digits": [], "letters": [],
                                                                 "shapes": []}})
             entry[fold] = figures
             for k in chosen:
