@@ -35,12 +35,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--count", type=int, default=1000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--model", default="cnn")
+    p.add_argument("--models-dir", default=str(ROOT / "models"),
+                   help="where --model is (e.g. a model trained without the final group)")
     p.add_argument("--json", default=None)
     args = p.parse_args(argv)
     found = drawings.load_drawings(variety.DIGITS)
     groups = variety.writer_groups(found)
     chosen = [d for d in found if (groups[d.writer] == "final") == (args.group == "final")]
-    clf = Registry(ROOT / "models").get(args.model)
+    clf = Registry(Path(args.models_dir)).get(args.model)
     result = {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
               "machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "group": args.group,
               "model": args.model, "model_trained": clf.card.get("date") if clf.card else None,

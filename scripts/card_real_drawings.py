@@ -14,10 +14,12 @@ a real digit answered "not a digit" counts as wrong):
   that model's card), and says so.
 
     python scripts/card_real_drawings.py cnn baseline mlp lenet5
+    python scripts/card_real_drawings.py --models-dir runs/held-out cnn   # before --with-final-group
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -38,13 +40,17 @@ def final_group_inputs() -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.float32) / 1000, y
 
 
-def main(names: list[str]) -> int:
+def main(argv: list[str]) -> int:
     from webapp import classifier, recognition
     from webapp.training.finetune import measure_inputs
 
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("names", nargs="+", help="model names (NAME.json, NAME.tflite)")
+    p.add_argument("--models-dir", type=Path, default=ROOT / "models")
+    args = p.parse_args(argv)
     sets = {}
-    for name in names:
-        card_path = ROOT / "models" / f"{name}.json"
+    for name in args.names:
+        card_path = args.models_dir / f"{name}.json"
         card = json.loads(card_path.read_text())
         writers = str(((card.get("data") or {}).get("real_drawings") or {}).get("writers", ""))
         if "included" in writers:
@@ -64,7 +70,7 @@ def main(names: list[str]) -> int:
         if which not in sets:
             sets[which] = final_group_inputs() if which == "final" else measure_inputs()
         x, y = sets[which]
-        clf = classifier.load(ROOT / "models", name, "litert")
+        clf = classifier.load(args.models_dir, name, "litert")
         clf.card = card
         threshold = recognition.threshold_of(clf)
         right = 0

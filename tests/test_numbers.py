@@ -113,6 +113,42 @@ def test_touching_digits_offer_cuts_near_the_narrow_waist():
     assert len(pieces) == 2 and pieces[0].box[2] <= pieces[1].box[0] + 1
 
 
+def test_a_cut_that_leaves_a_piece_much_shorter_than_the_number_is_refused():
+    part = numbers.Part((0, 0, 40, 20), np.zeros((20, 40), np.uint8))
+    part.ink[:, 2:18] = 255
+    part.ink[8:12, 18:38] = 255  # a bar out to the right, as a 4's can be
+    assert len(numbers.split(part, [25])) == 2
+    assert numbers.split(part, [25], min_height=numbers.MIN_CUT_HEIGHT * 20) is None
+    assert len(numbers.split(part, [18], min_height=4)) == 2  # as tall as asked is enough
+
+
+class SureOfAnyPiece:
+    """A stand-in model: sure of anything narrow (a 1) or about square (a 0), and "not a digit"
+    for what is in between: a bar with a little box beside it, as a whole."""
+
+    backend = "test"
+    card = {"not_digit": {"threshold": 0.5}}
+
+    def predict(self, x):
+        cols, rows = np.flatnonzero(x.max(0) > 0.5), np.flatnonzero(x.max(1) > 0.5)
+        aspect = cols.size / max(rows.size, 1)
+        p = np.zeros(11, np.float32)
+        p[10 if 0.4 < aspect < 0.8 else 0 if aspect >= 0.8 else 1] = 1.0
+        return p
+
+
+def test_a_small_end_of_a_digit_is_not_cut_off_as_a_digit_of_its_own():
+    """Beside another digit, ink that is not a digit as a whole is cut wherever every piece reads
+    as a digit; a piece a fraction of the number's height (the end of a 4's bar) is not one, even
+    when the network is sure of it (what a small 0 beside a 4 cost in composed numbers)."""
+    strokes = [[(0.05, 0.1), (0.05, 0.9)],  # a 1, well apart
+               [(0.4, 0.1), (0.4, 0.9)], [(0.4, 0.5), (0.62, 0.5)],  # a bar, and a little box
+               [(0.62, 0.42), (0.78, 0.42), (0.78, 0.58), (0.62, 0.58), (0.62, 0.42)]]
+    r = recognition.recognise(drawing_png(drawings.place(strokes, 0.8, 0.5, 0.5)), SureOfAnyPiece())
+    assert [(d.digit, d.rejected) for d in r.digits][0] == (1, False)
+    assert len(r.digits) == 2 and r.digits[1].rejected, [(d.digit, d.box) for d in r.digits]
+
+
 def test_a_narrow_part_offers_no_cut():
     part = numbers.Part((0, 0, 10, 20), np.full((20, 10), 255, np.uint8))
     assert numbers.cuttings(part, 20) == []
@@ -246,7 +282,7 @@ def test_theta_styling_bars_some_zeros_and_slashes_as_many_as_before(real_sample
     # half the zeros slashed as in 'styled-wide', two in five of the others barred
     assert 0.6 * len(out) < len(marks) < 0.8 * len(out)
     assert 0.15 * len(out) < level < 0.25 * len(out)
-    # the shipped 'styled-wide' kind draws no bars
+    # the 'styled-wide' kind (and so the shipped 'styled-float') draws no bars
     wide = variety.styled(zeros * 20, "styled-wide", np.random.default_rng(3))
     assert not any(abs(d.strokes[-1][-1][1] - d.strokes[-1][0][1])
                    < abs(d.strokes[-1][-1][0] - d.strokes[-1][0][0]) * 0.3
@@ -265,7 +301,7 @@ def test_float_styling_lifts_some_fives_bars_and_leaves_every_other_digit_as_bef
     assert 0.1 * height - 1e-9 <= lift <= 0.33 * height + 1e-9  # up, by a tenth to a third
     one_stroke = [list(five.strokes[0]) + list(five.strokes[1])]
     assert variety.float_five(one_stroke, np.random.default_rng(4)) == one_stroke
-    # The same generator draws every other style exactly as the shipped 'styled-wide' does.
+    # The same generator draws every other style exactly as 'styled-wide' does.
     items = real_sample[:300] * 2
     wide = variety.styled(items, "styled-wide", np.random.default_rng(3))
     floating = variety.styled(items, "styled-float", np.random.default_rng(3))
@@ -600,7 +636,7 @@ def _best_reading_every_piece(part, model, threshold, height, alone, scale):
         return [whole]
     best = None
     for columns in numbers.cuttings(part, height, numbers.MIN_PAIR_REJECTED if rejected else None):
-        pieces = numbers.split(part, columns)
+        pieces = numbers.split(part, columns, numbers.MIN_CUT_HEIGHT * height)
         if pieces is None:
             continue
         readings = [r._read_part(p, model, threshold, scale) for p in pieces]
@@ -621,7 +657,7 @@ def test_cuttings_are_read_only_while_they_can_win(real_sample, cnn, monkeypatch
     readings."""
     rng = np.random.default_rng(5)
     uploads = []
-    for d in real_sample[:120]:  # lone digits drawn wide: the cut path of a single digit
+    for d in real_sample[:160]:  # lone digits drawn wide: the cut path of a single digit
         uploads.append(drawing_png(drawings.place([[(1.7 * x, y) for x, y in s] for s in d.strokes],
                                                   0.7, 0.5, 0.5)))
     for _ in range(30):  # touching pairs, pixels only: the cut path of a number
@@ -649,7 +685,8 @@ def test_cuttings_are_read_only_while_they_can_win(real_sample, cnn, monkeypatch
     now = answers("now")
     # Beside a digit, a part that is not a digit is taken cut when every piece is a digit, however
     # weakly: no margin over the whole may rule out a cutting there.
-    beside = [[(0.05, 0.1), (0.05, 0.9)], [(0.3 + 0.08 * k, 0.35 if k % 2 else 0.7) for k in range(9)]]
+    # (Each piece at least MIN_CUT_HEIGHT of the number tall: smaller is the end of a digit.)
+    beside = [[(0.05, 0.1), (0.05, 0.9)], [(0.3 + 0.11 * k, 0.25 if k % 2 else 0.8) for k in range(9)]]
     weak_sides = recognition.recognise(drawing_png(drawings.place(beside, 0.8, 0.5, 0.5)),
                                        WeakDigitsUnlessFlat())
     monkeypatch.setattr(recognition, "_best", _best_reading_every_piece)

@@ -4,8 +4,9 @@ route -> recognition -> classifier). The thresholds sit at what the recipe score
 untouched (README); the shipped model has since been trained on them too, so here they guard
 against regressions rather than measure writers never seen.
 
-Every threshold here fails when the baseline model is served (DIGITPAD_DEFAULT_MODEL=baseline):
-the figures it gets are in each test's docstring."""
+Every accuracy threshold here fails when the baseline model is served
+(DIGITPAD_DEFAULT_MODEL=baseline): the figures it gets are in each test's docstring. The ceiling on
+real digits rejected is the exception: a model that never rejects meets it by construction."""
 
 from pathlib import Path
 
@@ -79,8 +80,10 @@ def test_the_served_model_beats_the_baseline_on_every_final_writer(final_group):
 
 @pytest.mark.parametrize("placement", list(PLACEMENTS))
 def test_each_placement(results, placement):
-    """The committed sample (300 digits x 5 placements): cnn 97.7-98.3%, baseline 96.3-97.0%."""
-    assert results["per_placement"][placement] >= 0.973, results["per_placement"]
+    """The committed sample (300 digits x 5 placements): the recipe trained without these writers
+    97.7-98.3% (wide11 and float11 alike), baseline 96.7-97.3% (thick pen 97.33%: at 0.973 it
+    passed, hence 0.975)."""
+    assert results["per_placement"][placement] >= 0.975, results["per_placement"]
 
 
 def test_overall_and_per_digit(results):

@@ -26,6 +26,9 @@ TALL, OVERLAP_TALL = 0.7, 0.8  # ... but two pieces this tall (x the number's) m
 MIN_DIGIT = 0.3  # the narrowest a digit in a touching run is taken to be (x the height)
 MIN_PAIR_REJECTED = 0.4  # ... or this, when the part is not a digit as a whole (two ones)
 MIN_PAIR = 0.85  # two touching digits are at least this times the number's height wide
+# A piece cut from touching digits is at least this x the number's height tall: less is the end of
+# a 4's bar or a 7's stroke, which a network will happily read as a small 0 or 1.
+MIN_CUT_HEIGHT = 0.5
 SINGLE = 0.9  # no closer look at a drawing narrower than this times its height, in one piece
 SHEARS = np.linspace(-0.4, 0.4, 9)  # slants tried (x shift per unit of height)
 # Strokes whose ink touches are one digit (a 4's stem through its bar, a 7's serif) when they share
@@ -309,15 +312,16 @@ def cuttings(part: Part, height: int, min_pair: float | None = None) -> list[lis
     return out
 
 
-def split(part: Part, columns: list[int]) -> list[Part] | None:
-    """A part cut at columns, each piece trimmed to its ink; None when a piece would be empty."""
+def split(part: Part, columns: list[int], min_height: float = 0) -> list[Part] | None:
+    """A part cut at columns, each piece trimmed to its ink; None when a piece would be empty or
+    less than min_height tall."""
     out = []
     edges = [0, *columns, part.ink.shape[1]]
     for a, b in zip(edges, edges[1:]):
         piece = part.ink[:, a:b]
         rows = np.flatnonzero((piece > INK).any(1))
         cols = np.flatnonzero((piece > INK).any(0))
-        if rows.size == 0:
+        if rows.size == 0 or rows[-1] + 1 - rows[0] < min_height:
             return None
         top, bottom, left, right = (int(rows[0]), int(rows[-1]) + 1, int(cols[0]),
                                     int(cols[-1]) + 1)

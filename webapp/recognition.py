@@ -222,7 +222,7 @@ def _best(part: numbers.Part, model, threshold: float, height: int, alone: bool,
             not any_digits_will_do and not 1 - score < doubt)
 
     for columns in numbers.cuttings(part, height, numbers.MIN_PAIR_REJECTED if rejected else None):
-        pieces = numbers.split(part, columns)
+        pieces = numbers.split(part, columns, numbers.MIN_CUT_HEIGHT * height)
         if pieces is None:
             continue
         readings = []

@@ -367,7 +367,7 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
     - 'styled': the same with STYLE_SHARE of zeros, ones and sevens restyled (another seed);
     - 'styled-wide': STYLE_SHARE_WIDE restyled, with the wider flags of FLAG_WIDE;
     - 'styled-theta': 'styled-wide', and THETA_SHARE of the other zeros barred (θ; tried, not shipped);
-    - 'styled-float': 'styled-wide', and FLOAT_SHARE of the fives with a floating bar;
+    - 'styled-float': 'styled-wide', and FLOAT_SHARE of the fives with a floating bar (shipped);
     - 'letters': every clearly-not-a-digit letter, in one random placement;
     - 'lookalikes': letters drawn like a digit, as that digit (AS_DIGIT), one random placement;
     - 'shapes': synthetic lines, dots, scribbles and shapes, one random placement each.
