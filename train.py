@@ -63,12 +63,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "(of O o -> 0, I -> 1, q g -> 9: data/unipen-letters/lookalikes.jsonl.gz, "
                         "writers outside the final group unless --with-final-group); "
                         "cross-validated as look11 (OoIqg) and look11-Iqg, and not shipped")
-    p.add_argument("--styles", default="float", choices=["none", "narrow", "wide", "theta", "float"],
+    p.add_argument("--styles", default="float",
+                   choices=["none", "narrow", "wide", "theta", "float", "jitter"],
                    help="the second copy restyles zeros, ones and sevens the way MNIST never shows "
                         "them: slashes through zeros, flags (and feet) on ones, bars across sevens "
                         "(webapp/training/variety.py); wide: longer flags on half of them, narrow: "
                         "shorter on a third, theta: wide, and two in five of the other zeros "
-                        "barred (θ), float: wide, and half the fives with a floating bar; "
+                        "barred (θ), float: wide, and half the fives with a floating bar, "
+                        "jitter: float, and half the drawings of several strokes with each "
+                        "stroke moved on its own (tried, not shipped); "
                         "writer-grouped cross-validation chose float (ahead of wide by 0.22 points "
                         "over three seeds, and on the final group)")
     p.add_argument("--not-digit", action=argparse.BooleanOptionalAction, default=True,
@@ -351,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
 
 # --styles -> the rendered kind of the second copy of the real digits (webapp.training.variety).
 STYLE_KINDS = {"none": "digits", "narrow": "styled", "wide": "styled-wide", "theta": "styled-theta",
-               "float": "styled-float"}
+               "float": "styled-float", "jitter": "styled-jitter"}
 
 
 def _trains_on(args: argparse.Namespace, group: str | None) -> bool:

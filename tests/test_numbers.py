@@ -311,6 +311,34 @@ def test_float_styling_lifts_some_fives_bars_and_leaves_every_other_digit_as_bef
     assert 0.3 < lifted / sum(d.label == 5 for d in items) < 0.6
 
 
+def test_jitter_moves_each_stroke_on_its_own_and_leaves_every_other_style_as_before(real_sample):
+    fours = [d for d in real_sample if d.label == 4 and len(d.strokes) >= 2]
+    four = fours[0]
+    moved = variety.jitter_strokes(four.strokes, np.random.default_rng(5))
+    x0, y0, x1, y1 = drawings.bounds(four.strokes)
+    size = max(x1 - x0, y1 - y0)
+    shifts = [np.mean(b, 0) - np.mean(a, 0) for a, b in zip(four.strokes, moved)]
+    assert len(moved) == len(four.strokes)
+    assert all(len(a) == len(b) for a, b in zip(four.strokes, moved))
+    # each stroke its own way, and within the shift allowed
+    assert not np.allclose(shifts[0], shifts[1])
+    assert all(np.abs(s).max() <= variety.JITTER["shift"] * size + 1e-9 for s in shifts)
+    one_stroke = [list(four.strokes[0]) + list(four.strokes[1])]
+    assert variety.jitter_strokes(one_stroke, np.random.default_rng(5)) == one_stroke
+    # 'styled-jitter' is 'styled-float' but for some drawings of several strokes moved apart
+    items = real_sample[:300] * 2
+    floating = variety.styled(items, "styled-float", np.random.default_rng(3))
+    jittered = variety.styled(items, "styled-jitter", np.random.default_rng(3))
+    assert [d for d in jittered if len(d.strokes) == 1] == [d for d in floating if len(d.strokes) == 1]
+    several = [(a, b) for a, b in zip(floating, jittered) if len(a.strokes) > 1]
+    changed = sum(a.strokes != b.strokes for a, b in several)
+    assert 0.35 < changed / len(several) < 0.65
+    # 'styled-jitter-no01' leaves zeros and ones (and their slashes and flags) where they were
+    no01 = variety.styled(items, "styled-jitter-no01", np.random.default_rng(3))
+    assert all(n == (f if n.label in (0, 1) else j) for n, f, j in zip(no01, floating, jittered))
+    assert any(f != j for f, j in zip(floating, jittered) if f.label in (0, 1))
+
+
 def test_letters_drawn_like_digits_are_those_digits_and_never_not_a_digit():
     looks = variety.load_lookalikes()
     assert {d.label for d in looks} == {0, 1, 9} and len(looks) > 4000

@@ -32,6 +32,8 @@ RECIPES = {
     "wide11": ("styled-wide", True),
     "theta11": ("styled-theta", True),
     "float11": ("styled-float", True),
+    "jitter11": ("styled-jitter", True),
+    "jitter11-no01": ("styled-jitter-no01", True),
     "look11": ("styled-wide", True),
     "look11-Iqg": ("styled-wide", True),
 }

@@ -162,16 +162,54 @@ def float_five(strokes: Strokes, rng: np.random.Generator) -> Strokes:
     return [lifted if i == bar else s for i, s in enumerate(strokes)]
 
 
+JITTER = {"shift": 0.08, "scale": (0.85, 1.15), "turn": 8.0}  # see jitter_strokes
+
+
+def jitter_strokes(strokes: Strokes, rng: np.random.Generator, jitter: dict = JITTER) -> Strokes:
+    """Where another hand puts each stroke: every stroke of a drawing of several moved on its own
+    (up to `shift` x the drawing's height each way), scaled and turned a little about its own
+    centre. A 4's stem and bar, a 5's bar, a 7's crossbar, an 8 drawn in two: writers place them
+    differently, and a rendered image cannot be taught that by moving pixels. One stroke: as is."""
+    if len(strokes) < 2:
+        return strokes
+    x0, y0, x1, y1 = drawings.bounds(strokes)
+    h = max(y1 - y0, x1 - x0, 1e-6)
+    out = []
+    for s in strokes:
+        pts = np.asarray(s, dtype=np.float64)
+        centre = pts.mean(0)
+        a = math.radians(rng.uniform(-jitter["turn"], jitter["turn"]))
+        k = rng.uniform(*jitter["scale"])
+        turn = k * np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+        shift = rng.uniform(-jitter["shift"], jitter["shift"], 2) * h
+        moved = (pts - centre) @ turn.T + centre + shift
+        out.append([(float(x), float(y)) for x, y in moved])
+    return out
+
+
 STYLES = {0: slash_zero, 1: flag_one, 7: cross_seven}
 
 
 def restyle(d: Drawing, rng: np.random.Generator, share: float, wide: bool = False,
-            theta: float = 0.0, floating: float = 0.0) -> Drawing:
+            theta: float = 0.0, floating: float = 0.0, jitter: float = 0.0,
+            unjittered: frozenset[int] = frozenset()) -> Drawing:
     """With probability `share`, the same digit in the style MNIST lacks (if the digit has one).
     `wide`: longer, steeper flags on ones, and more feet (FLAG_WIDE). `theta`: that share of the
     zeros left as drawn barred (θ) instead, from a generator of their own (so the other styles
     are drawn exactly as without it). `floating`: that share of the fives with a floating bar
-    (float_five), likewise from a generator of their own."""
+    (float_five), likewise from a generator of their own. `jitter`: then that share of the
+    drawings of several strokes with their strokes moved apart (jitter_strokes), from a generator
+    of their own too, but never of the digits in `unjittered`."""
+    out = _restyle(d, rng, share, wide, theta, floating)
+    if jitter and len(out.strokes) > 1 and d.label not in unjittered:
+        own = np.random.default_rng([_hash("jitter:" + d.id), 1849])
+        if own.random() < jitter:
+            out = Drawing(d.id + "#styled", d.label, d.writer, d.site, jitter_strokes(out.strokes, own))
+    return out
+
+
+def _restyle(d: Drawing, rng: np.random.Generator, share: float, wide: bool, theta: float,
+             floating: float) -> Drawing:
     if d.label == 5 and floating:
         own = np.random.default_rng([_hash("float:" + d.id), 1848])
         if own.random() >= floating:
@@ -343,21 +381,31 @@ STYLE_SHARE = 0.35  # of zeros, ones and sevens, per rendered copy
 STYLE_SHARE_WIDE = 0.5  # the 'styled-wide' variant
 THETA_SHARE = 0.4  # of the zeros 'styled-theta' leaves unslashed: barred (θ)
 FLOAT_SHARE = 0.5  # of the fives 'styled-float' draws with a floating bar
+JITTER_SHARE = 0.5  # of the drawings of several strokes 'styled-jitter' moves apart
 TRAIN_LETTERS = 12000  # letters in the shipped model's training set: the eleventh class is about
 # a digit class's size (MNIST's ~5,500 a digit, plus the real drawings)
 
 
-# kind: (share restyled, wide flags, share of the other zeros barred, share of fives floated)
-STYLED = {"styled": (STYLE_SHARE, False, 0.0, 0.0), "styled-wide": (STYLE_SHARE_WIDE, True, 0.0, 0.0),
-          "styled-theta": (STYLE_SHARE_WIDE, True, THETA_SHARE, 0.0),
-          "styled-float": (STYLE_SHARE_WIDE, True, 0.0, FLOAT_SHARE)}
+# kind: (share restyled, wide flags, share of the other zeros barred, share of fives floated,
+# share of the drawings of several strokes moved apart, digits never moved apart)
+STYLED = {"styled": (STYLE_SHARE, False, 0.0, 0.0, 0.0, frozenset()),
+          "styled-wide": (STYLE_SHARE_WIDE, True, 0.0, 0.0, 0.0, frozenset()),
+          "styled-theta": (STYLE_SHARE_WIDE, True, THETA_SHARE, 0.0, 0.0, frozenset()),
+          "styled-float": (STYLE_SHARE_WIDE, True, 0.0, FLOAT_SHARE, 0.0, frozenset()),
+          "styled-jitter": (STYLE_SHARE_WIDE, True, 0.0, FLOAT_SHARE, JITTER_SHARE, frozenset()),
+          # zeros' and ones' second strokes are mostly the slashes, flags and feet restyling
+          # drew: moved, they leave the digit
+          "styled-jitter-no01": (STYLE_SHARE_WIDE, True, 0.0, FLOAT_SHARE, JITTER_SHARE,
+                                 frozenset({0, 1}))}
 
 
 def styled(items: Sequence[Drawing], kind: str, rng: np.random.Generator) -> list[Drawing]:
     """The drawings with a share of their zeros, ones and sevens restyled: 'styled',
-    'styled-wide', 'styled-theta' or 'styled-float' (STYLED)."""
-    share, wide, theta, floating = STYLED[kind]
-    return [restyle(d, rng, share, wide=wide, theta=theta, floating=floating) for d in items]
+    'styled-wide', 'styled-theta', 'styled-float', 'styled-jitter' or 'styled-jitter-no01'
+    (STYLED)."""
+    share, wide, theta, floating, jitter, unjittered = STYLED[kind]
+    return [restyle(d, rng, share, wide=wide, theta=theta, floating=floating, jitter=jitter,
+                    unjittered=unjittered) for d in items]
 
 
 def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
@@ -368,6 +416,9 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
     - 'styled-wide': STYLE_SHARE_WIDE restyled, with the wider flags of FLAG_WIDE;
     - 'styled-theta': 'styled-wide', and THETA_SHARE of the other zeros barred (θ; tried, not shipped);
     - 'styled-float': 'styled-wide', and FLOAT_SHARE of the fives with a floating bar (shipped);
+    - 'styled-jitter': 'styled-float', and JITTER_SHARE of the drawings of several strokes with
+      their strokes moved apart (jitter_strokes; tried, not shipped); 'styled-jitter-no01': the
+      same but for zeros and ones;
     - 'letters': every clearly-not-a-digit letter, in one random placement;
     - 'lookalikes': letters drawn like a digit, as that digit (AS_DIGIT), one random placement;
     - 'shapes': synthetic lines, dots, scribbles and shapes, one random placement each.
@@ -378,7 +429,7 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
     source = {"digits": DIGITS, **{k: DIGITS for k in STYLED}, "letters": LETTERS,
               "lookalikes": LOOKALIKE_DIGITS}.get(kind)
     key = hashlib.sha256(f"{kind}/{seed}/{STYLE_SHARE}/{STYLE_SHARE_WIDE}/{THETA_SHARE}"
-                         f"/{FLOAT_SHARE}".encode())
+                         f"/{FLOAT_SHARE}/{JITTER_SHARE}".encode())
     for part in (preprocess.__file__, drawings.__file__, __file__, drawings.PAD_CONFIG,
                  *([source] if source else [])):
         key.update(Path(part).read_bytes())
