@@ -76,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", default=str(ROOT / "models" / "cnn.keras"))
     p.add_argument("--data", default=None, help="MNIST .npz (default: find it)")
     p.add_argument("--epochs", type=int, default=None)
+    p.add_argument("--learning-rate", type=float, default=None,
+                   help="peak learning rate (default: the app's, webapp.training.finetune)")
     p.add_argument("--group", default="final", choices=["final", "measure"],
                    help="who plays the students (see stand_in_class)")
     p.add_argument("--json", default=None)
@@ -88,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     card = finetune.run(Path(args.model), [str(export)], tmp / "class-standin.keras",
                         epochs=args.epochs or finetune.EPOCHS, data=args.data,
+                        learning_rate=args.learning_rate or finetune.LEARNING_RATE,
                         emit=events.append)
     wall = time.perf_counter() - started
     b, a = card["before"], card["after"]
@@ -98,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
                        ("mnist_test", "MNIST test"),
                        ("real_drawings", "real drawings (measurement writers outside the class)")):
         print(f"  {label:<45} {b[key]:.2%} -> {a[key]:.2%}")
+    print(f"  {'the class drawings it was trained on':<45} {b['class_training_drawings']:.2%} -> "
+          f"{a['class_training_drawings']:.2%}")
     print(f"  fixed {len(card['fixed'])}, broken {len(card['broken'])}; "
           f"{wall:.1f} s from start to the written model ({card['training_seconds']} s training)")
     if args.json:
