@@ -1,10 +1,13 @@
 """Smoke runs of the benchmark scripts, so they keep working (the real runs are in the README)."""
 
 import json
+from pathlib import Path
 
 import pytest
 
 from benchmarks import real_drawings, serving
+
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.mark.slow
@@ -134,3 +137,22 @@ def test_training_speed_says_when_no_gpu_is_there(monkeypatch):
     monkeypatch.setattr(training_speed, "devices", lambda: ["cpu"])
     with pytest.raises(SystemExit, match="no GPU is visible"):
         training_speed.main(["--require-gpu"])
+
+
+@pytest.mark.slow
+def test_finetune_benchmark_smoke(tmp_path, capsys):
+    """The fine-tuning benchmark teaches the shipped model a small stand-in class at the rate it
+    is given, and reports before and after for each group of drawings."""
+    from benchmarks import finetune
+
+    out = tmp_path / "finetune.json"
+    assert finetune.main(["--writers", "6", "--per-writer", "20", "--epochs", "1",
+                          "--learning-rate", "3e-4", "--data", str(DATA / "mnist-slice.npz"),
+                          "--json", str(out)]) == 0
+    card = json.loads(out.read_text())["card"]
+    assert card["recipe"]["learning_rate"] == 3e-4 and card["recipe"]["epochs"] == 1
+    assert card["extra_data"]["students"] == 6 and card["extra_data"]["trained_on"] > 0
+    for when in ("before", "after"):
+        assert set(card[when]) == {"held_back", "unseen_students", "class_training_drawings",
+                                   "mnist_test", "real_drawings"}
+    assert "the class drawings it was trained on" in capsys.readouterr().out
