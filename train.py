@@ -45,7 +45,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="adam, or sgd with Nesterov momentum 0.9")
     p.add_argument("--learning-rate", type=float, default=None,
                    help="peak learning rate (cosine decay to 0); default 2e-3 for adam, 0.05 for "
-                        "sgd, 2e-4 with --finetune")
+                        "sgd, 5e-4 with --finetune")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
                    help="rotation, scale, shear, shift, elastic and stroke-thickness changes")
     p.add_argument("--real", default=DEFAULT_REAL,
