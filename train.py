@@ -64,8 +64,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "(of O o -> 0, I -> 1, q g -> 9: data/unipen-letters/lookalikes.jsonl.gz, "
                         "writers outside the final group unless --with-final-group); "
                         "cross-validated as look11 (OoIqg) and look11-Iqg, and not shipped")
-    p.add_argument("--styles", default="float",
-                   choices=["none", "narrow", "wide", "theta", "float", "jitter"],
+    p.add_argument("--styles", default="float", choices=list(STYLE_KINDS),
                    help="the second copy restyles zeros, ones and sevens the way MNIST never shows "
                         "them: slashes through zeros, flags (and feet) on ones, bars across sevens "
                         "(webapp/training/variety.py); wide: longer flags on half of them, narrow: "

@@ -99,10 +99,9 @@ def main(argv: list[str] | None = None) -> int:
     for key, label in (("held_back", "held-back drawings of trained students"),
                        ("unseen_students", "students never trained on"),
                        ("mnist_test", "MNIST test"),
-                       ("real_drawings", "real drawings (measurement writers outside the class)")):
+                       ("real_drawings", "real drawings (measurement writers outside the class)"),
+                       ("class_training_drawings", "the class drawings it was trained on")):
         print(f"  {label:<45} {b[key]:.2%} -> {a[key]:.2%}")
-    print(f"  {'the class drawings it was trained on':<45} {b['class_training_drawings']:.2%} -> "
-          f"{a['class_training_drawings']:.2%}")
     print(f"  fixed {len(card['fixed'])}, broken {len(card['broken'])}; "
           f"{wall:.1f} s from start to the written model ({card['training_seconds']} s training)")
     if args.json:

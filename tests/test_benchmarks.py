@@ -1,13 +1,10 @@
 """Smoke runs of the benchmark scripts, so they keep working (the real runs are in the README)."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from benchmarks import real_drawings, serving
-
-DATA = Path(__file__).parent / "data"
 
 
 @pytest.mark.slow
@@ -147,7 +144,7 @@ def test_finetune_benchmark_smoke(tmp_path, capsys):
 
     out = tmp_path / "finetune.json"
     assert finetune.main(["--writers", "6", "--per-writer", "20", "--epochs", "1",
-                          "--learning-rate", "3e-4", "--data", str(DATA / "mnist-slice.npz"),
+                          "--learning-rate", "3e-4", "--data", "tests/data/mnist-slice.npz",
                           "--json", str(out)]) == 0
     card = json.loads(out.read_text())["card"]
     assert card["recipe"]["learning_rate"] == 3e-4 and card["recipe"]["epochs"] == 1

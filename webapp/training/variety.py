@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -167,13 +168,13 @@ JITTER = {"shift": 0.08, "scale": (0.85, 1.15), "turn": 8.0}  # see jitter_strok
 
 def jitter_strokes(strokes: Strokes, rng: np.random.Generator, jitter: dict = JITTER) -> Strokes:
     """Where another hand puts each stroke: every stroke of a drawing of several moved on its own
-    (up to `shift` x the drawing's height each way), scaled and turned a little about its own
+    (up to `shift` x the drawing's longer side each way), scaled and turned a little about its own
     centre. A 4's stem and bar, a 5's bar, a 7's crossbar, an 8 drawn in two: writers place them
     differently, and a rendered image cannot be taught that by moving pixels. One stroke: as is."""
     if len(strokes) < 2:
         return strokes
     x0, y0, x1, y1 = drawings.bounds(strokes)
-    h = max(y1 - y0, x1 - x0, 1e-6)
+    size = max(y1 - y0, x1 - x0, 1e-6)
     out = []
     for s in strokes:
         pts = np.asarray(s, dtype=np.float64)
@@ -181,7 +182,7 @@ def jitter_strokes(strokes: Strokes, rng: np.random.Generator, jitter: dict = JI
         a = math.radians(rng.uniform(-jitter["turn"], jitter["turn"]))
         k = rng.uniform(*jitter["scale"])
         turn = k * np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
-        shift = rng.uniform(-jitter["shift"], jitter["shift"], 2) * h
+        shift = rng.uniform(-jitter["shift"], jitter["shift"], 2) * size
         moved = (pts - centre) @ turn.T + centre + shift
         out.append([(float(x), float(y)) for x, y in moved])
     return out
@@ -190,20 +191,29 @@ def jitter_strokes(strokes: Strokes, rng: np.random.Generator, jitter: dict = JI
 STYLES = {0: slash_zero, 1: flag_one, 7: cross_seven}
 
 
-def restyle(d: Drawing, rng: np.random.Generator, share: float, wide: bool = False,
-            theta: float = 0.0, floating: float = 0.0, jitter: float = 0.0,
-            unjittered: frozenset[int] = frozenset()) -> Drawing:
-    """With probability `share`, the same digit in the style MNIST lacks (if the digit has one).
-    `wide`: longer, steeper flags on ones, and more feet (FLAG_WIDE). `theta`: that share of the
-    zeros left as drawn barred (θ) instead, from a generator of their own (so the other styles
-    are drawn exactly as without it). `floating`: that share of the fives with a floating bar
-    (float_five), likewise from a generator of their own. `jitter`: then that share of the
-    drawings of several strokes with their strokes moved apart (jitter_strokes), from a generator
-    of their own too, but never of the digits in `unjittered`."""
-    out = _restyle(d, rng, share, wide, theta, floating)
-    if jitter and len(out.strokes) > 1 and d.label not in unjittered:
+class Style(NamedTuple):
+    """How a rendered copy restyles the real digits. `share`: the share of zeros, ones and sevens
+    drawn in the style MNIST lacks (STYLES). `wide`: longer, steeper flags on ones, and more feet
+    (FLAG_WIDE). `theta`: that share of the zeros left as drawn barred (θ) instead. `floating`:
+    that share of the fives with a floating bar (float_five). `jitter`: then that share of the
+    drawings of several strokes with their strokes moved apart (jitter_strokes), never those of
+    the digits in `unjittered`. theta, floating and jitter each draw from a generator of their
+    own, so every other drawing comes out exactly as without them."""
+
+    share: float
+    wide: bool = False
+    theta: float = 0.0
+    floating: float = 0.0
+    jitter: float = 0.0
+    unjittered: frozenset[int] = frozenset()
+
+
+def restyle(d: Drawing, rng: np.random.Generator, style: Style) -> Drawing:
+    """The drawing as `style` restyles it (itself when it is left as drawn)."""
+    out = _restyle(d, rng, style.share, style.wide, style.theta, style.floating)
+    if style.jitter and len(out.strokes) > 1 and d.label not in style.unjittered:
         own = np.random.default_rng([_hash("jitter:" + d.id), 1849])
-        if own.random() < jitter:
+        if own.random() < style.jitter:
             out = Drawing(d.id + "#styled", d.label, d.writer, d.site, jitter_strokes(out.strokes, own))
     return out
 
@@ -386,26 +396,23 @@ TRAIN_LETTERS = 12000  # letters in the shipped model's training set: the eleven
 # a digit class's size (MNIST's ~5,500 a digit, plus the real drawings)
 
 
-# kind: (share restyled, wide flags, share of the other zeros barred, share of fives floated,
-# share of the drawings of several strokes moved apart, digits never moved apart)
-STYLED = {"styled": (STYLE_SHARE, False, 0.0, 0.0, 0.0, frozenset()),
-          "styled-wide": (STYLE_SHARE_WIDE, True, 0.0, 0.0, 0.0, frozenset()),
-          "styled-theta": (STYLE_SHARE_WIDE, True, THETA_SHARE, 0.0, 0.0, frozenset()),
-          "styled-float": (STYLE_SHARE_WIDE, True, 0.0, FLOAT_SHARE, 0.0, frozenset()),
-          "styled-jitter": (STYLE_SHARE_WIDE, True, 0.0, FLOAT_SHARE, JITTER_SHARE, frozenset()),
+# kind: how its copy restyles the digits
+STYLED = {"styled": Style(STYLE_SHARE), "styled-wide": Style(STYLE_SHARE_WIDE, wide=True),
+          "styled-theta": Style(STYLE_SHARE_WIDE, wide=True, theta=THETA_SHARE),
+          "styled-float": Style(STYLE_SHARE_WIDE, wide=True, floating=FLOAT_SHARE),
+          "styled-jitter": Style(STYLE_SHARE_WIDE, wide=True, floating=FLOAT_SHARE,
+                                 jitter=JITTER_SHARE),
           # zeros' and ones' second strokes are mostly the slashes, flags and feet restyling
           # drew: moved, they leave the digit
-          "styled-jitter-no01": (STYLE_SHARE_WIDE, True, 0.0, FLOAT_SHARE, JITTER_SHARE,
-                                 frozenset({0, 1}))}
+          "styled-jitter-no01": Style(STYLE_SHARE_WIDE, wide=True, floating=FLOAT_SHARE,
+                                      jitter=JITTER_SHARE, unjittered=frozenset({0, 1}))}
 
 
 def styled(items: Sequence[Drawing], kind: str, rng: np.random.Generator) -> list[Drawing]:
     """The drawings with a share of their zeros, ones and sevens restyled: 'styled',
     'styled-wide', 'styled-theta', 'styled-float', 'styled-jitter' or 'styled-jitter-no01'
     (STYLED)."""
-    share, wide, theta, floating, jitter, unjittered = STYLED[kind]
-    return [restyle(d, rng, share, wide=wide, theta=theta, floating=floating, jitter=jitter,
-                    unjittered=unjittered) for d in items]
+    return [restyle(d, rng, STYLED[kind]) for d in items]
 
 
 def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
