@@ -245,6 +245,7 @@ def test_upload_rules_agree_with_their_python_twins(pad, real_sample):
     """static/js/pad.js and webapp/training/drawings.py implement the same upload rules: a change to
     one fails here until the other follows."""
     from webapp.training.drawings import export_box, export_pen, export_scale
+    from webapp.training.variety import compose_number
 
     cfg = pad_config()
     cases = [place(d.strokes, size, cx, cy) for d, (size, cx, cy) in
@@ -253,6 +254,11 @@ def test_upload_rules_agree_with_their_python_twins(pad, real_sample):
     cases = [(strokes, 1) for strokes in cases]
     # The wide pad (2 units across): a digit at its right edge, where the box is clamped.
     cases += [(place(d.strokes, 0.4, 1.78, 0.5), 2) for d in real_sample[5:200:60]]
+    # Numbers written small, whose pen is clamped by their digits' height (penSide), and a dash.
+    rng = np.random.default_rng(7)
+    cases += [(place(compose_number(real_sample[k:k + n], rng)[1], 0.55, 0.5, 0.5), 1)
+              for k, n in ((0, 2), (10, 3), (20, 4))]
+    cases.append(([[(0.2, 0.5), (0.5, 0.51), (0.8, 0.5)]], 1))
     for strokes, aspect in cases:
         js = pad.evaluate("""async ([strokes, cfg, aspect]) => {
             const m = await import('/static/js/pad.js');

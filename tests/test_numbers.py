@@ -149,6 +149,22 @@ def test_a_small_end_of_a_digit_is_not_cut_off_as_a_digit_of_its_own():
     assert len(r.digits) == 2 and r.digits[1].rejected, [(d.digit, d.box) for d in r.digits]
 
 
+def test_a_numbers_digits_get_the_pen_a_single_digit_of_their_height_gets():
+    """The upload's pen is clamped to at most a fifth of a single digit's height. A number's was
+    clamped by 1.25 times its height: drawn small, its digits got a pen a quarter thicker than
+    alone, and an 8's or a 9's loops filled in (fold writers, shipped model: 96.4% of numbers read
+    whole with strokes, 98.5% with the digits' own pen)."""
+    pen = drawings.pad_config()["penWidth"]
+    seven = [line((0.40, 0.40), (0.52, 0.40)), line((0.52, 0.40), (0.44, 0.60))]  # 0.2 tall
+    number = [[(x + 0.16 * k, y) for x, y in s] for k in range(3) for s in seven]
+    assert drawings.export_pen(seven, pen) < pen  # drawn small: the clamp is what decides
+    assert drawings.export_pen(number, pen) == pytest.approx(drawings.export_pen(seven, pen))
+    # A long flat dash is still measured by a sixth of its width, not its (nil) height.
+    dash = [line((0.2, 0.5), (0.8, 0.5))]
+    lo, hi = drawings.pad_config()["exportPenRange"]
+    assert drawings.export_pen(dash, pen) == pytest.approx(min(max(pen, lo * 0.1), hi * 0.1))
+
+
 def test_a_narrow_part_offers_no_cut():
     part = numbers.Part((0, 0, 10, 20), np.full((20, 10), 255, np.uint8))
     assert numbers.cuttings(part, 20) == []
@@ -218,13 +234,14 @@ def cnn(app):
 def test_numbers_from_real_digits_are_read_whole(real_sample, cnn):
     """Numbers composed from real pen-drawn digits (tests/data/real_sample: writers the shipped
     model trained on, so this guards the segmentation), with the gaps, slants and sizes of
-    variety.numbers, uploaded as a plain image: the shipped model reads most whole."""
+    variety.numbers, uploaded as a plain image: the shipped model reads 58 of 60 whole (56 when a
+    number's pen was a quarter thicker than its digits' alone), the baseline 53."""
     got = []
     for label, strokes in variety.numbers(real_sample, 60, seed=3):
         r = recognition.recognise(drawing_png(strokes), cnn)
         got.append(("".join(str(d.digit) for d in r.digits), label))
     right = sum(a == b for a, b in got)
-    assert right >= 54, [g for g in got if g[0] != g[1]]
+    assert right >= 56, [g for g in got if g[0] != g[1]]
 
 
 def test_number_json_has_each_digit_with_box_and_input(real_sample, cnn):
@@ -520,7 +537,9 @@ def test_a_digit_drawn_in_several_strokes_stays_one_digit(real_sample, cnn):
 def test_numbers_of_digits_drawn_in_several_strokes_are_read_whole(cnn):
     """Numbers composed only of digits drawn in several strokes (UniPen fold writers, the ones the
     segmentation was tuned on): a 4's stem through its bar, a 7's serif and a 5's flag stay with
-    their digit, not digits of their own (without that rule: 126 of 150 right, 130 counted)."""
+    their digit, not digits of their own (without that rule: 126 of 150 right, 130 counted). With
+    it, 149 right and 149 counted; 143 and 148 when a number's pen was a quarter thicker than its
+    digits' alone (drawings.pen_side); the baseline 126 and 143."""
     dev = drawings.load_drawings(drawings.DIGITS)
     groups = variety.writer_groups(dev)
     several = [d for d in dev if groups[d.writer] != "final" and len(d.strokes) > 1]
@@ -529,7 +548,7 @@ def test_numbers_of_digits_drawn_in_several_strokes_are_read_whole(cnn):
         r = recognition.recognise(drawing_png(strokes), cnn, strokes=drawings.upload_strokes(strokes))
         right += r.number == label
         counted += len(r.digits) == len(label)
-    assert counted >= 145 and right >= 138, (counted, right)
+    assert counted >= 147 and right >= 146, (counted, right)
 
 
 def test_strokes_that_do_not_match_the_image_are_ignored(real_sample, cnn):

@@ -131,8 +131,9 @@ def test_lines_dots_scribbles_and_shapes_are_not_digits(letters_and_shapes):
 
 
 def test_whole_numbers_from_writers_never_seen(client_module, final_sample):
-    """150 numbers of 2-4 digits from the sample's writers: cnn reads 92.0% whole, the baseline
-    86.0% (the target, 97%, is not met)."""
+    """150 numbers of 2-4 digits from the sample's writers: cnn reads 98.0% whole (96.7% when a
+    number's pen was clamped by 1.25 times its height, not by its digits' height as a single
+    digit's is: drawings.pen_side), the baseline 84.7%."""
     right, count = 0, 0
     wrong = []
     for label, strokes in variety.numbers(final_sample, 150, seed=11):
@@ -144,7 +145,7 @@ def test_whole_numbers_from_writers_never_seen(client_module, final_sample):
         right += got == label and body["number"] == label
         if got != label:
             wrong.append((label, got))
-    assert right >= 0.89 * count, wrong
+    assert right >= 0.95 * count, wrong
 
 
 def test_png_helper_round_trips():

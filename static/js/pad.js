@@ -40,9 +40,10 @@ function bounds(strokes) {
   return [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)];
 }
 
-// The size the upload's pen and pixels follow: the longer side, except that a drawing wider than
-// WIDE times its height (a number: digits side by side) counts as WIDE times its height, so each of
-// its digits gets what a single digit gets; a flat dash counts as a sixth of its width.
+// The size the upload's pixels follow (and a single digit's pen: penSide): the longer side, except
+// that a drawing wider than WIDE times its height (a number: digits side by side) counts as WIDE
+// times its height, so each of its digits gets about the pixels a single digit gets; a flat dash
+// counts as a sixth of its width.
 // Same rule as extent() in webapp/training/drawings.py.
 const WIDE = 1.25;
 export function extent(box) {
@@ -51,13 +52,23 @@ export function extent(box) {
   return Math.max(h, Math.min(w, WIDE * h), w / 6);
 }
 
-// The upload's pen: the screen pen clamped to exportPenRange times the drawing's extent, so a
-// digit drawn small with a fat pen is not uploaded as a blob (nor a large thin one as a hairline).
+// The size the upload's pen is clamped against: the extent, except that digits side by side are
+// measured by their height, so each gets the pen a single digit of that height gets (by WIDE
+// times the height, a small number's loops filled in). Same rule as pen_side() in
+// webapp/training/drawings.py.
+export function penSide(box) {
+  const w = box[2] - box[0];
+  const h = box[3] - box[1];
+  return w > WIDE * h ? Math.max(h, w / 6) : extent(box);
+}
+
+// The upload's pen: the screen pen clamped to exportPenRange times penSide, so a digit drawn
+// small with a fat pen is not uploaded as a blob (nor a large thin one as a hairline).
 // Same rule as export_pen() in webapp/training/drawings.py.
 export function exportPenWidth(strokes, penWidth, [lo, hi]) {
   const box = bounds(strokes);
   if (!box) return penWidth;
-  const side = extent(box);
+  const side = penSide(box);
   return Math.min(Math.max(penWidth, lo * side), hi * side);
 }
 

@@ -95,22 +95,34 @@ WIDE = 1.25  # a drawing wider than this times its height is measured by its hei
 
 
 def extent(box: tuple[float, float, float, float]) -> float:
-    """The size a drawing's pen and pixels are scaled to: its longer side, except that a drawing
-    wider than WIDE times its height (several digits side by side) counts as WIDE times its height,
-    so each digit of a number gets the pen and the pixels a single digit gets. A long flat stroke
-    (a dash) counts as a sixth of its width. Same rule as extent() in static/js/pad.js."""
+    """The size a drawing's pixels are scaled to (and a single digit's pen: pen_side): its longer
+    side, except that a drawing wider than WIDE times its height (several digits side by side)
+    counts as WIDE times its height, so each digit of a number gets about the pixels a single
+    digit gets. A long flat stroke (a dash) counts as a sixth of its width. Same rule as extent()
+    in static/js/pad.js."""
     w, h = box[2] - box[0], box[3] - box[1]
     return max(h, min(w, WIDE * h), w / 6)
 
 
+def pen_side(box: tuple[float, float, float, float]) -> float:
+    """The size the upload's pen is clamped against: the drawing's extent, except that several
+    digits side by side (wider than WIDE times their height) are measured by their height, so each
+    digit gets the pen a single digit of that height gets. (Measured by WIDE times the height, a
+    small number's pen was a quarter thicker than its digits' alone, and their loops filled in.)
+    A long flat dash still counts as a sixth of its width. Never more than the extent. Same rule
+    as penSide() in static/js/pad.js."""
+    w, h = box[2] - box[0], box[3] - box[1]
+    return max(h, w / 6) if w > WIDE * h else extent(box)
+
+
 def export_pen(strokes: Sequence[Stroke], pen_width: float) -> float:
     """The upload's pen width (pad units): the screen pen clamped to exportPenRange times the
-    drawing's extent. Same rule as exportPenWidth() in static/js/pad.js."""
+    drawing's pen_side. Same rule as exportPenWidth() in static/js/pad.js."""
     box = bounds(strokes)
     if box is None:
         return pen_width
     lo, hi = pad_config()["exportPenRange"]
-    side = extent(box)
+    side = pen_side(box)
     return min(max(pen_width, lo * side), hi * side)
 
 
