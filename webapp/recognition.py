@@ -157,9 +157,12 @@ def recognise(data: bytes, model, *, whole_canvas: bool = False, several: bool =
         # One piece no wider than a digit (a 5 with its bar apart, a wide 0): it is read as a
         # single digit, which is what _best would come back with, one reading later.
         return _single(preprocess.to_mnist(ink), model, threshold, started, ink, scale)
+    wholes: list[Reading | None | bool] = [False] * len(parts)  # False: not read yet
+    if len(parts) > 1:
+        parts, wholes = _joined(parts, model, threshold, height, scale)
     readings: list[Reading] = []
-    for part in parts:
-        readings += _best(part, model, threshold, height, len(parts) == 1, scale)
+    for part, whole in zip(parts, wholes):
+        readings += _best(part, model, threshold, height, len(parts) == 1, scale, whole)
     if len(readings) <= 1:  # one digit after all (or one and specks): read as a single digit
         return _single(preprocess.to_mnist(ink), model, threshold, started, ink, scale)
     done = time.perf_counter()
@@ -180,6 +183,48 @@ WIDE = 1.3
 CONFIDENT = 0.95
 
 
+# Two neighbouring parts are one digit when they read as one much better than apart: an open 4
+# drawn as an "L" and a stem that does not touch it is two pieces of ink sharing few columns, which
+# the segmentation keeps apart (as it must keep apart a 1 written close to a 7). Neighbours no
+# further apart than JOIN_GAP x the number's height, one of them read weakly alone (its score
+# under JOIN_WEAK), joined when together they are a confident digit (CONFIDENT) no wider than
+# WIDE x the height. The counterpart of cutting: the model decides, not the shapes.
+JOIN_GAP = 0.15
+JOIN_WEAK = 0.8
+
+
+def _union(a: numbers.Part, b: numbers.Part) -> numbers.Part:
+    """Two parts' ink in the box around both."""
+    x0, y0 = min(a.box[0], b.box[0]), min(a.box[1], b.box[1])
+    x1, y1 = max(a.box[2], b.box[2]), max(a.box[3], b.box[3])
+    ink = np.zeros((y1 - y0, x1 - x0), dtype=np.uint8)
+    for p in (a, b):
+        region = ink[p.box[1] - y0:p.box[3] - y0, p.box[0] - x0:p.box[2] - x0]
+        np.maximum(region, p.ink, out=region)
+    return numbers.Part((x0, y0, x1, y1), ink)
+
+
+def _joined(parts: list[numbers.Part], model, threshold: float, height: int, scale: float
+            ) -> tuple[list[numbers.Part], list[Reading | None]]:
+    """The parts with neighbours that are one digit joined (see JOIN_GAP), and each part's own
+    reading (which _best would otherwise read again)."""
+    parts = list(parts)
+    wholes = [_read_part(p, model, threshold, scale) for p in parts]
+    i = 0
+    while i < len(parts) - 1:
+        a, b = parts[i], parts[i + 1]
+        if (b.box[0] - a.box[2] < JOIN_GAP * height
+                and min(_score(wholes[i]), _score(wholes[i + 1])) < JOIN_WEAK):
+            u = _union(a, b)
+            if u.ink.shape[1] <= WIDE * height:
+                ru = _read_part(u, model, threshold, scale)
+                if _score(ru) >= CONFIDENT:
+                    parts[i:i + 2], wholes[i:i + 2] = [u], [ru]
+                    continue
+        i += 1
+    return parts, wholes
+
+
 def _score(r: Reading | None) -> float:
     return -1.0 if r is None else r.confidence * (1.0 - r.not_digit)
 
@@ -193,10 +238,12 @@ def _read_part(part: numbers.Part, model, threshold: float, scale: float) -> Rea
     return read(x, model, threshold, box)
 
 
-def _best(part: numbers.Part, model, threshold: float, height: int, alone: bool, scale: float
-          ) -> list[Reading]:
-    """One part read as one digit, or cut into the 2-4 touching digits that read best."""
-    whole = _read_part(part, model, threshold, scale)
+def _best(part: numbers.Part, model, threshold: float, height: int, alone: bool, scale: float,
+          whole: Reading | None | bool = False) -> list[Reading]:
+    """One part read as one digit, or cut into the 2-4 touching digits that read best. `whole`:
+    the part's own reading when it has been read already (False: not yet)."""
+    if whole is False:
+        whole = _read_part(part, model, threshold, scale)
     best = None
     # Not a digit as a whole: beside other digits, perhaps digits that touch (two ones are
     # narrow); alone, it stays what the model said: a check mark is not "11".
