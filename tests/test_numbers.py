@@ -410,6 +410,42 @@ def test_crossval_keeps_each_architectures_recipes_apart(tmp_path, monkeypatch):
     assert set(saved) == {"styled11", "wide11"} and saved["wide11"]["arch"] == "cnn16"
 
 
+def test_crossval_can_render_with_another_pen_clamp_and_keeps_those_results_apart(
+        tmp_path, monkeypatch):
+    """--export-pen-max: the run's renderings (trained on and measured) clamp the upload's pen
+    there, and its results do not merge with runs at the pad's own clamp."""
+    import json
+
+    from webapp.training import crossval
+
+    shipped = drawings.PAD_CONFIG
+    small = [line((0.5, 0.4), (0.5, 0.6))]  # 0.2 tall, drawn with the page's 0.06 pen
+    pens = []
+    summary = {"accuracy": {"mean": 0.9, "sd": 0.01, "min": 0.8}, "letters_rejected": {"mean": 0.9},
+               "false_rejects": {"mean": 0.01}, "by_digit": {}}
+
+    def run(recipes, epochs, mnist_n, seed, log=print, arch=crossval.SHIPPED, probs_out=None):
+        pens.append(drawings.export_pen(small, drawings.pad_config()["penWidth"]))
+        return {"recipes": {r: {"summary": summary} for r in recipes},
+                "settings": {"arch": arch, "epochs": epochs, "mnist_images": mnist_n}}
+
+    monkeypatch.setattr(crossval, "run", run)
+    out = tmp_path / "cv.json"
+    default_max = drawings.pad_config()["exportPenRange"][1]
+    try:
+        crossval.main(["--recipes", "wide11", "--out", str(out)])
+        crossval.main(["--recipes", "float11", "--export-pen-max", "0.1", "--out", str(out)])
+    finally:
+        drawings.PAD_CONFIG = shipped
+        drawings.pad_config.cache_clear()
+    assert drawings.pad_config()["exportPenRange"][1] == default_max  # nothing leaks
+    saved = json.loads(out.read_text())
+    assert pens == [pytest.approx(default_max * 0.2), pytest.approx(0.1 * 0.2)]
+    assert saved["settings"]["export_pen_range"][1] == 0.1 and set(saved["recipes"]) == {"float11"}
+    with pytest.raises(ValueError):
+        crossval.pad_with_pen_max(0.01)
+
+
 def test_crossval_ensemble_averages_the_runs_probabilities(tmp_path):
     """--ensemble: two runs that are each right on half of the digits, confidently, and wrong on
     the other half, weakly, average into one right on all; each run alone keeps its own figures."""

@@ -16,12 +16,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-from webapp.training import variety
+from webapp.training import drawings, variety
 
 RECIPES = {
     # name: (which rendered digits, "not a digit" class)
@@ -294,6 +295,22 @@ def recipe_of(kind: str, lookalikes: str | None = None) -> str | None:
     return None
 
 
+def pad_with_pen_max(pen_max: float) -> Path:
+    """Renderings in this process with another upper clamp on the upload's pen: a copy of the
+    pad's constants with exportPenRange's upper end changed (the render caches' keys cover the
+    file, so they stay apart)."""
+    config = dict(drawings.pad_config())  # a copy: the cached one is everyone's
+    lo = config["exportPenRange"][0]
+    if not lo < pen_max <= 1:
+        raise ValueError(f"--export-pen-max must be above the lower clamp ({lo}) and at most 1")
+    config["exportPenRange"] = [lo, pen_max]
+    path = Path(tempfile.mkdtemp(prefix="digitpad-pad-")) / "pad.json"
+    path.write_text(json.dumps(config, indent=2) + "\n")
+    drawings.PAD_CONFIG = path
+    drawings.pad_config.cache_clear()
+    return path
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--recipes", default="plain,styled11")
@@ -305,6 +322,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", default="benchmarks/results/crossval.json")
     p.add_argument("--save-probs", type=Path, default=None,
                    help="keep every fold's out-of-fold probabilities here (.npz), for --ensemble")
+    p.add_argument("--export-pen-max", type=float, default=None,
+                   help="the upload pen's upper clamp (x the drawing's size) for this run's "
+                        "renderings, trained on and measured alike (default: static/pad.json's)")
     p.add_argument("--ensemble", type=Path, nargs="+", default=None,
                    help="no training: the figures of these --save-probs files averaged (and of "
                         "each alone), written to --out")
@@ -325,9 +345,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = {r.removesuffix(FEWER) for r in recipes} - set(RECIPES)
     if unknown:
         p.error(f"unknown recipes {sorted(unknown)}; choose from {sorted(RECIPES)}")
+    if args.export_pen_max is not None:
+        pad_with_pen_max(args.export_pen_max)
     started = time.perf_counter()
     results = run(recipes, args.epochs, args.mnist, args.seed, log=lambda s: print(s, flush=True),
                   arch=args.arch, probs_out=args.save_probs)
+    results["settings"]["export_pen_range"] = drawings.pad_config()["exportPenRange"]
     results["seconds"] = round(time.perf_counter() - started)
     results["command"] = "python -m webapp.training.crossval " + " ".join(argv or sys.argv[1:])
     try:  # recipes measured by earlier runs with the same settings stay in the file
@@ -335,8 +358,10 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError):
         earlier = {}
     before = earlier.get("settings", {})
-    if (before.get("epochs"), before.get("mnist_images"), before.get("arch", SHIPPED)) == (
-            args.epochs, args.mnist, args.arch):
+    pens = drawings.pad_config()["exportPenRange"]
+    if (before.get("epochs"), before.get("mnist_images"), before.get("arch", SHIPPED),
+            before.get("export_pen_range", pens if args.export_pen_max is None else None)) == (
+            args.epochs, args.mnist, args.arch, pens):
         results["recipes"] = {**earlier.get("recipes", {}), **results["recipes"]}
         results["commands"] = [*earlier.get("commands", [earlier.get("command")]),
                                results["command"]]
