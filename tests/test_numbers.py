@@ -234,14 +234,15 @@ def cnn(app):
 def test_numbers_from_real_digits_are_read_whole(real_sample, cnn):
     """Numbers composed from real pen-drawn digits (tests/data/real_sample: writers the shipped
     model trained on, so this guards the segmentation), with the gaps, slants and sizes of
-    variety.numbers, uploaded as a plain image: the shipped model reads 58 of 60 whole (56 when a
-    number's pen was a quarter thicker than its digits' alone), the baseline 53."""
+    variety.numbers, uploaded as a plain image: the shipped model reads 59 of 60 whole (58 before
+    the upload's pen was clamped at 16%, 56 when a number's pen was a quarter thicker than its
+    digits' alone), the baseline 52."""
     got = []
     for label, strokes in variety.numbers(real_sample, 60, seed=3):
         r = recognition.recognise(drawing_png(strokes), cnn)
         got.append(("".join(str(d.digit) for d in r.digits), label))
     right = sum(a == b for a, b in got)
-    assert right >= 56, [g for g in got if g[0] != g[1]]
+    assert right >= 57, [g for g in got if g[0] != g[1]]
 
 
 def test_number_json_has_each_digit_with_box_and_input(real_sample, cnn):
@@ -574,8 +575,9 @@ def test_numbers_of_digits_drawn_in_several_strokes_are_read_whole(cnn):
     """Numbers composed only of digits drawn in several strokes (UniPen fold writers, the ones the
     segmentation was tuned on): a 4's stem through its bar, a 7's serif and a 5's flag stay with
     their digit, not digits of their own (without that rule: 126 of 150 right, 130 counted). With
-    it, 149 right and 149 counted; 143 and 148 when a number's pen was a quarter thicker than its
-    digits' alone (drawings.pen_side); the baseline 126 and 143."""
+    it, 150 right and 150 counted (149 and 149 before the upload's pen was clamped at 16%; 143 and
+    148 when a number's pen was a quarter thicker than its digits' alone: drawings.pen_side); the
+    baseline 124 and 142."""
     dev = drawings.load_drawings(drawings.DIGITS)
     groups = variety.writer_groups(dev)
     several = [d for d in dev if groups[d.writer] != "final" and len(d.strokes) > 1]
@@ -584,7 +586,7 @@ def test_numbers_of_digits_drawn_in_several_strokes_are_read_whole(cnn):
         r = recognition.recognise(drawing_png(strokes), cnn, strokes=drawings.upload_strokes(strokes))
         right += r.number == label
         counted += len(r.digits) == len(label)
-    assert counted >= 147 and right >= 146, (counted, right)
+    assert counted >= 148 and right >= 147, (counted, right)
 
 
 def test_strokes_that_do_not_match_the_image_are_ignored(real_sample, cnn):

@@ -1,8 +1,10 @@
 """Regression: real pen-drawn digits, letters and whole numbers by the final group of
 webapp.training.variety.writer_groups, in every placement, through the server's own path (HTTP
-route -> recognition -> classifier). The thresholds sit at what the recipe scored on these writers
-untouched (README); the shipped model has since been trained on them too, so here they guard
-against regressions rather than measure writers never seen.
+route -> recognition -> classifier). The thresholds first sat at what the recipe scored on these
+writers untouched (README); the shipped model has since been trained on them too, so here they
+guard against regressions rather than measure writers never seen, and some now sit above what the
+recipe trained without these writers scores (each docstring says), where the baseline came too
+close to the old floor.
 
 Every accuracy threshold here fails when the baseline model is served
 (DIGITPAD_DEFAULT_MODEL=baseline): the figures it gets are in each test's docstring. The ceiling on
@@ -69,25 +71,28 @@ def test_the_sample_is_the_final_group_and_balanced(final_sample):
 
 
 def test_the_served_model_beats_the_baseline_on_every_final_writer(final_group):
-    """All 1,063 digits of the final group: the shipped cnn gets 96.7% and 96.8% (small,
-    thick pen), the baseline 96.0% and 95.8%. Zeros and nines of two writers are the weak spot
-    (both models near 87-91%): a floor, not a target."""
+    """All 1,063 digits of the final group (small, thick pen): the recipe trained without them
+    97.3% and 97.3%, the served cnn (trained on them) 99.9% and 99.9%, the baseline 96.2% and
+    96.4% (at the 16% pen; 96.0% and 95.8% before, when 0.963 was the floor). Zeros and nines of
+    two writers are the recipe's weak spot (89-90% without them): a floor, not a target."""
     r = final_group
     for placement, accuracy in r["per_placement"].items():
-        assert accuracy >= 0.963, (placement, r["per_placement"])
+        assert accuracy >= 0.97, (placement, r["per_placement"])
     assert min(r["per_digit"].values()) >= 0.86, r["per_digit"]
 
 
 @pytest.mark.parametrize("placement", list(PLACEMENTS))
 def test_each_placement(results, placement):
-    """The committed sample (300 digits x 5 placements): the recipe trained without these writers
-    97.7-98.3% (wide11 and float11 alike), baseline 96.7-97.3% (thick pen 97.33%: at 0.973 it
-    passed, hence 0.975)."""
-    assert results["per_placement"][placement] >= 0.975, results["per_placement"]
+    """The committed sample (300 digits x 5 placements): the served model, which trained on these
+    writers, 100% in each; the recipe trained without them 97.7-98.0%; the baseline 96.7-97.7%
+    (with the upload's pen clamped at 16% it reads thick-pen drawings at 97.67%, so 0.975 no
+    longer failed it: hence 0.98)."""
+    assert results["per_placement"][placement] >= 0.98, results["per_placement"]
 
 
 def test_overall_and_per_digit(results):
-    """cnn 97.9% (weakest digit 90.7%), baseline 96.7% (89.3%)."""
+    """cnn 100% (the recipe trained without these writers 97.9%, weakest digit 90.0%), baseline
+    97.1% (89.3%)."""
     assert results["accuracy"] >= 0.975, results["accuracy"]
     assert min(results["per_digit"].values()) >= 0.90, results["per_digit"]
 
@@ -133,7 +138,7 @@ def test_lines_dots_scribbles_and_shapes_are_not_digits(letters_and_shapes):
 def test_whole_numbers_from_writers_never_seen(client_module, final_sample):
     """150 numbers of 2-4 digits from the sample's writers: cnn reads 98.0% whole (96.7% when a
     number's pen was clamped by 1.25 times its height, not by its digits' height as a single
-    digit's is: drawings.pen_side), the baseline 84.7%."""
+    digit's is: drawings.pen_side), the baseline 84.7% (84.7% at the 16% pen too)."""
     right, count = 0, 0
     wrong = []
     for label, strokes in variety.numbers(final_sample, 150, seed=11):
