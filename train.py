@@ -266,11 +266,11 @@ def main(argv: list[str] | None = None) -> int:
 
         kind = STYLE_KINDS[args.styles]
         recipe = crossval.recipe_of(kind, args.lookalikes) or crossval.recipe_of(kind)
-        threshold = crossval.chosen_threshold(recipe)
+        threshold, chosen_by = crossval.threshold_choice(recipe)
         rejected = probs[:, 10] > threshold
         strict = float(((y_pred == y_test) & ~rejected).mean())
         not_digit = {"threshold": threshold,
-                     "threshold_from": f"{crossval.RESULTS.name}, recipe {recipe}",
+                     "threshold_from": f"{chosen_by}, recipe {recipe}",
                      "mnist_test_rejected": round(float(rejected.mean()), 5),
                      "mnist_test_accuracy_not_rejected": round(strict, 5),
                      "training_images": none_count,

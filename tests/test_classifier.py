@@ -38,6 +38,35 @@ def test_card_is_complete():
     assert (MODELS / "cnn.keras").stat().st_size < 5_000_000
 
 
+def test_the_served_threshold_is_the_one_full_length_cross_validation_chose():
+    """The 3-epoch folds chose 0.75; networks trained for train.py's 16 epochs are surer of
+    "not a digit" and reject 0.40% of fold digits there (the rule: at most 0.3%)."""
+    from webapp.training import crossval
+
+    card = json.loads((MODELS / "cnn.json").read_text())
+    threshold, chosen_by = crossval.threshold_choice("float11")
+    assert chosen_by.startswith("crossval-epochs/")
+    assert card["not_digit"]["threshold"] == threshold
+    assert card["not_digit"]["threshold_from"] == f"{chosen_by}, recipe float11"
+
+
+def test_a_full_length_runs_threshold_comes_before_the_short_runs(tmp_path):
+    from webapp.training import crossval
+
+    def results(name: str, recipe: str, threshold: float) -> Path:
+        path = tmp_path / name
+        path.write_text(json.dumps({"recipes": {recipe: {"summary": {"threshold": {
+            "chosen": {"threshold": threshold}}}}}}))
+        return path
+
+    full, short = results("full.json", "a", 0.9), results("short.json", "b", 0.75)
+    short_too = results("short-too.json", "a", 0.75)
+    assert crossval.threshold_choice("a", [full, short_too])[0] == 0.9
+    assert crossval.threshold_choice("b", [full, short])[0] == 0.75  # not in the full run
+    assert crossval.threshold_choice("c", [full, short])[0] == 0.5  # never cross-validated
+    assert crossval.threshold_choice("a", [tmp_path / "missing.json", short_too])[0] == 0.75
+
+
 def test_keras_model_meets_the_contract():
     import keras
 
