@@ -9,7 +9,7 @@ import secrets
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,13 +95,14 @@ class RateLimiter:
     average, bursts of `burst`. Per process: with N workers a client that spreads its requests
     over all of them gets at most N times the rate, still bounded."""
 
-    def __init__(self, rate: float, burst: float, max_keys: int = 10_000) -> None:
-        self.rate, self.burst, self.max_keys = rate, burst, max_keys
+    def __init__(self, rate: float, burst: float, max_keys: int = 10_000,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.burst, self.max_keys, self.clock = rate, burst, max_keys, clock
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
     def allow(self, key: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
+        now = self.clock() if now is None else now
         with self._lock:
             tokens, last = self._buckets.get(key, (self.burst, now))
             tokens = min(self.burst, tokens + (now - last) * self.rate)
