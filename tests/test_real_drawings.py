@@ -98,8 +98,8 @@ def test_overall_and_per_digit(results):
 
 
 def test_real_digits_are_rarely_rejected(results, final_group):
-    """Real digits answered "not a digit": 2 of these 3,626 (0.06%) with the served model at its 0.9
-    threshold, 2 at 0.75 too (the target, 0.5% on writers never seen, is not met: README)."""
+    """Real digits answered "not a digit": 2 of these 3,626 (0.06%) with the served model at its 0.85
+    threshold, 2 at 0.9 and 0.75 too (the target, 0.5% on writers never seen, is not met: README)."""
     rejected = sum(row[11] for row in results["confusion_matrix"])
     rejected += sum(row[11] for row in final_group["confusion_matrix"])
     assert rejected <= 0.012 * (results["count"] + final_group["count"])
@@ -123,15 +123,16 @@ def letters_and_shapes(ask):
 
 
 def test_letters_are_not_digits(letters_and_shapes):
-    """400 clearly-non-digit letters: cnn rejects 93.75% at its 0.9 threshold (96.0% at 0.75, the
-    threshold before 2026-12-05), the baseline (no such answer) none."""
+    """400 clearly-non-digit letters: cnn rejects 94.5% at its 0.85 threshold (93.75% at 0.9;
+    96.0% at 0.75, the threshold before 2026-12-05), the baseline (no such answer) none."""
     said = letters_and_shapes["letters"]
     assert len(said) == 400
     assert (said == REJECTED).mean() >= 0.93, (said == REJECTED).mean()
 
 
 def test_lines_dots_scribbles_and_shapes_are_not_digits(letters_and_shapes):
-    """160 drawn shapes (seed 99, never trained on): cnn rejects 94.4% at 0.9 (96.3% at 0.75),
+    """160 drawn shapes (seed 99, never trained on): cnn rejects 95.6% at 0.85 (94.4% at 0.9, 96.3% at
+    0.75),
     the baseline none."""
     said = letters_and_shapes["shapes"]
     answered = said[said != -1]  # "draw something" (a blank or a dot) is no digit answer either

@@ -277,23 +277,46 @@ RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "cros
 FULL_LENGTH = RESULTS.parent / "crossval-epochs"
 
 
-def threshold_choice(recipe: str, paths: list[Path] | None = None) -> tuple[float, str]:
-    """The "not a digit" threshold that cross-validation chose for a recipe, and the file that
-    chose it: the first seed of a full-length run if there is one, else the short runs'
-    (0.5 before the recipe has been cross-validated)."""
-    if paths is None:
-        paths = [*sorted(FULL_LENGTH.glob("*_seed1.json")), RESULTS]
-    for path in paths:
-        try:
-            results = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        found = results.get("recipes", {}).get(recipe, {})
-        chosen = found.get("summary", {}).get("threshold", {}).get("chosen")
+def threshold_choice(recipe: str, full_length: list[Path] | None = None,
+                     short: list[Path] | None = None) -> tuple[float, str]:
+    """The "not a digit" threshold that cross-validation chose for a recipe, and the files that
+    chose it. Full-length runs come first, pooled over their seeds: the lowest threshold whose
+    false-reject rate, averaged over the seeds, keeps to the rule (one seed's folds can sit on the
+    line). Else the short runs' choice; 0.5 before the recipe has been cross-validated."""
+    if full_length is None:
+        full_length = sorted(FULL_LENGTH.glob("*.json"))
+    if short is None:
+        short = [RESULTS]
+    tables, used, limit = [], [], None
+    for path in full_length:
+        found = _threshold_summary(path, recipe)
+        if found and found.get("table"):
+            tables.append({row["threshold"]: row["false_rejects"] for row in found["table"]})
+            used.append(_shown(path))
+            limit = found.get("max_false_rejects", 0.003)
+    if tables:
+        common = sorted(set.intersection(*(set(t) for t in tables)))
+        mean = {t: float(np.mean([table[t] for table in tables])) for t in common}
+        ok = [t for t in common if mean[t] <= limit]
+        how = f" (mean of {len(used)} seeds)" if len(used) > 1 else ""
+        return float(ok[0] if ok else common[-1]), " + ".join(used) + how
+    for path in short:
+        chosen = (_threshold_summary(path, recipe) or {}).get("chosen")
         if chosen:
-            where = path.relative_to(RESULTS.parent) if path.is_relative_to(RESULTS.parent) else path
-            return float(chosen["threshold"]), str(where)
+            return float(chosen["threshold"]), _shown(path)
     return 0.5, "none (not cross-validated)"
+
+
+def _threshold_summary(path: Path, recipe: str) -> dict | None:
+    try:
+        results = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return results.get("recipes", {}).get(recipe, {}).get("summary", {}).get("threshold")
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(RESULTS.parent) if path.is_relative_to(RESULTS.parent) else path)
 
 
 def recipe_of(kind: str, lookalikes: str | None = None) -> str | None:
