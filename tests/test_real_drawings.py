@@ -131,9 +131,8 @@ def test_letters_are_not_digits(letters_and_shapes):
 
 
 def test_lines_dots_scribbles_and_shapes_are_not_digits(letters_and_shapes):
-    """160 drawn shapes (seed 99, never trained on): cnn rejects 95.6% at 0.85 (94.4% at 0.9, 96.3% at
-    0.75),
-    the baseline none."""
+    """160 drawn shapes (seed 99, never trained on): cnn rejects 95.6% at 0.85 (94.4% at 0.9,
+    96.3% at 0.75), the baseline none."""
     said = letters_and_shapes["shapes"]
     answered = said[said != -1]  # "draw something" (a blank or a dot) is no digit answer either
     assert (answered == REJECTED).mean() >= 0.92, (answered == REJECTED).mean()
