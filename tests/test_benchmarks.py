@@ -153,3 +153,31 @@ def test_finetune_benchmark_smoke(tmp_path, capsys):
         assert set(card[when]) == {"held_back", "unseen_students", "class_training_drawings",
                                    "mnist_test", "real_drawings"}
     assert "the class drawings it was trained on" in capsys.readouterr().out
+
+
+def test_group_spread_pools_each_group_by_its_digits(tmp_path):
+    import numpy as np
+
+    from benchmarks import group_spread
+
+    rng = np.random.default_rng(0)
+    acc, digits = np.array([1.0, 0.5, 0.9]), np.array([3.0, 1.0, 6.0])
+    both = group_spread.group_accuracies(acc[:2], digits[:2], 2, 50, rng)
+    assert np.allclose(both, (3 * 1.0 + 1 * 0.5) / 4)  # weighed by digits, not writer by writer
+    ones = group_spread.group_accuracies(acc, digits, 1, 300, rng)
+    assert set(np.round(ones, 6)) == {1.0, 0.5, 0.9}  # every writer drawn, none invented
+    pairs = group_spread.group_accuracies(acc, digits, 2, 300, rng)
+    assert set(np.round(pairs, 6)) == {round(v, 6) for v in (3.5 / 4, 8.4 / 9, 5.9 / 7)}
+    with pytest.raises(ValueError):
+        group_spread.group_accuracies(acc, digits, 4, 10, rng)  # no repeats within a group
+
+    runs = []
+    for i, by_writer in enumerate(({"a": 1.0, "b": 0.8, "c": 0.5}, {"a": 0.9, "b": 0.6})):
+        f = tmp_path / f"seed{i}.json"
+        f.write_text(json.dumps({"recipes": {"float11": {
+            "fold0": {"by_writer": {k: v for k, v in by_writer.items() if k != "b"}},
+            "fold1": {"by_writer": {k: v for k, v in by_writer.items() if k == "b"}},
+            "summary": {"by_writer": {"mean": 0}}}}}))
+        runs.append(f)
+    # averaged over the seeds; a writer one seed did not measure is left out
+    assert group_spread.writer_accuracy(runs) == pytest.approx({"a": 0.95, "b": 0.7})
