@@ -70,6 +70,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "(webapp/training/variety.py); wide: longer flags on half of them, narrow: "
                         "shorter on a third, theta: wide, and two in five of the other zeros "
                         "barred (θ), float: wide, and half the fives with a floating bar, "
+                        "theta-float: float, and theta's barred zeros (tried, not shipped), "
                         "jitter: float, and half the drawings of several strokes with each "
                         "stroke moved on its own (tried, not shipped); "
                         "writer-grouped cross-validation chose float (ahead of wide by 0.22 points "
@@ -354,7 +355,8 @@ def main(argv: list[str] | None = None) -> int:
 
 # --styles -> the rendered kind of the second copy of the real digits (webapp.training.variety).
 STYLE_KINDS = {"none": "digits", "narrow": "styled", "wide": "styled-wide", "theta": "styled-theta",
-               "float": "styled-float", "jitter": "styled-jitter"}
+               "float": "styled-float", "theta-float": "styled-float-theta",
+               "jitter": "styled-jitter"}
 
 
 def _trains_on(args: argparse.Namespace, group: str | None) -> bool:

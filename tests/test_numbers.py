@@ -329,6 +329,16 @@ def test_float_styling_lifts_some_fives_bars_and_leaves_every_other_digit_as_bef
     assert 0.3 < lifted / sum(d.label == 5 for d in items) < 0.6
 
 
+def test_float_theta_is_float_with_the_theta_zeros(real_sample):
+    items = real_sample[:300] * 2
+    kinds = {k: variety.styled(items, k, np.random.default_rng(3))
+             for k in ("styled-float", "styled-theta", "styled-float-theta")}
+    both = kinds["styled-float-theta"]
+    assert [d for d in both if d.label != 0] == [d for d in kinds["styled-float"] if d.label != 0]
+    assert [d for d in both if d.label == 0] == [d for d in kinds["styled-theta"] if d.label == 0]
+    assert any(a != b for a, b in zip(both, kinds["styled-float"]) if a.label == 0)
+
+
 def test_jitter_moves_each_stroke_on_its_own_and_leaves_every_other_style_as_before(real_sample):
     fours = [d for d in real_sample if d.label == 4 and len(d.strokes) >= 2]
     four = fours[0]

@@ -33,6 +33,7 @@ RECIPES = {
     "wide11": ("styled-wide", True),
     "theta11": ("styled-theta", True),
     "float11": ("styled-float", True),
+    "thetafloat11": ("styled-float-theta", True),
     "jitter11": ("styled-jitter", True),
     "jitter11-no01": ("styled-jitter-no01", True),
     "look11": ("styled-wide", True),

@@ -400,6 +400,8 @@ TRAIN_LETTERS = 12000  # letters in the shipped model's training set: the eleven
 STYLED = {"styled": Style(STYLE_SHARE), "styled-wide": Style(STYLE_SHARE_WIDE, wide=True),
           "styled-theta": Style(STYLE_SHARE_WIDE, wide=True, theta=THETA_SHARE),
           "styled-float": Style(STYLE_SHARE_WIDE, wide=True, floating=FLOAT_SHARE),
+          "styled-float-theta": Style(STYLE_SHARE_WIDE, wide=True, theta=THETA_SHARE,
+                                      floating=FLOAT_SHARE),
           "styled-jitter": Style(STYLE_SHARE_WIDE, wide=True, floating=FLOAT_SHARE,
                                  jitter=JITTER_SHARE),
           # zeros' and ones' second strokes are mostly the slashes, flags and feet restyling
@@ -410,8 +412,8 @@ STYLED = {"styled": Style(STYLE_SHARE), "styled-wide": Style(STYLE_SHARE_WIDE, w
 
 def styled(items: Sequence[Drawing], kind: str, rng: np.random.Generator) -> list[Drawing]:
     """The drawings with a share of their zeros, ones and sevens restyled: 'styled',
-    'styled-wide', 'styled-theta', 'styled-float', 'styled-jitter' or 'styled-jitter-no01'
-    (STYLED)."""
+    'styled-wide', 'styled-theta', 'styled-float', 'styled-float-theta', 'styled-jitter' or
+    'styled-jitter-no01' (STYLED)."""
     return [restyle(d, rng, STYLED[kind]) for d in items]
 
 
@@ -423,6 +425,7 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
     - 'styled-wide': STYLE_SHARE_WIDE restyled, with the wider flags of FLAG_WIDE;
     - 'styled-theta': 'styled-wide', and THETA_SHARE of the other zeros barred (θ; tried, not shipped);
     - 'styled-float': 'styled-wide', and FLOAT_SHARE of the fives with a floating bar (shipped);
+    - 'styled-float-theta': 'styled-float', and 'styled-theta''s barred zeros (tried);
     - 'styled-jitter': 'styled-float', and JITTER_SHARE of the drawings of several strokes with
       their strokes moved apart (jitter_strokes; tried, not shipped); 'styled-jitter-no01': the
       same but for zeros and ones;
