@@ -58,19 +58,19 @@ def training_set(mnist_x: np.ndarray, mnist_y: np.ndarray, sets: dict, train_gro
     shapes as class 10."""
     rng = np.random.default_rng([seed, 5])
     digits = sets[styled]
-    keep = _in(digits["writer"], train_groups, groups)
+    keep = in_groups(digits["writer"], train_groups, groups)
     xs, ys = [mnist_x, digits["x"][keep]], [mnist_y, digits["y"][keep]]
     if extra:
         kind, letters_kept = extra
         more = sets[kind]
-        keep = _in(more["writer"], train_groups, groups)
+        keep = in_groups(more["writer"], train_groups, groups)
         if letters_kept:
             keep &= np.asarray([variety.letter_of(i) in letters_kept for i in more["id"]])
         xs.append(more["x"][keep])
         ys.append(more["y"][keep])
     if not_digit:
         lt = sets["letters"]
-        idx = np.flatnonzero(_in(lt["writer"], train_groups, groups))
+        idx = np.flatnonzero(in_groups(lt["writer"], train_groups, groups))
         idx = rng.choice(idx, min(letters, len(idx)), replace=False)
         sh = sets["shapes"]
         half = len(sh["x"]) // 2  # the second half of the shapes is kept for measuring
@@ -80,40 +80,61 @@ def training_set(mnist_x: np.ndarray, mnist_y: np.ndarray, sets: dict, train_gro
     return np.concatenate(xs), np.concatenate(ys).astype(np.uint8)
 
 
-def _in(writers: np.ndarray, wanted: set[str], groups: dict[str, str]) -> np.ndarray:
+def in_groups(writers: np.ndarray, wanted: set[str], groups: dict[str, str]) -> np.ndarray:
+    """Which of these writers belong to one of the `wanted` groups (variety.writer_groups)."""
     return np.asarray([variety.group_of(w, groups) in wanted for w in writers], dtype=bool)
 
 
-def measure(probs_digits: np.ndarray, digits: dict, probs_letters: np.ndarray,
-            probs_shapes: np.ndarray, threshold: float = 0.5) -> dict:
-    """Figures on writers never seen. Probabilities are 10- or 11-way; with 10, "rejected" means
-    the best digit's probability is under 60% (what a 10-class app could do at best)."""
-    def rejected(p: np.ndarray) -> np.ndarray:
-        if p.shape[1] == 11:
-            return p[:, 10] > threshold
-        return p.max(1) < 0.6
+def rejected(p: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Which drawings are answered "not a digit". Probabilities are 10- or 11-way; with 10, the
+    best digit's probability under 60% (what a 10-class app could do at best)."""
+    if p.shape[1] == 11:
+        return p[:, 10] > threshold
+    return p.max(1) < 0.6
 
-    best = probs_digits[:, :10].argmax(1)
+
+def digit_figures(probs_digits: np.ndarray, digits: dict, threshold: float = 0.5) -> dict:
+    """Real digits read by a network that never saw their writers: accuracy (the best of the ten
+    digits, whatever "not a digit" says), by placement, by digit, the share rejected, and (with
+    writers) each writer's own accuracy."""
     y = digits["y"]
-    right = best == y
+    right = probs_digits[:, :10].argmax(1) == y
     out = {"digits": int(len(y)), "accuracy": float(right.mean()),
            "by_placement": {p: float(right[digits["placement"] == p].mean())
                             for p in sorted(set(digits["placement"].tolist()))},
            "by_digit": {str(d): float(right[y == d].mean()) for d in range(10)},
-           "false_rejects": float(rejected(probs_digits).mean()),
-           "letters": int(len(probs_letters)), "letters_rejected": float(rejected(probs_letters).mean()),
-           "shapes": int(len(probs_shapes)), "shapes_rejected": float(rejected(probs_shapes).mean())}
+           "false_rejects": float(rejected(probs_digits, threshold).mean())}
     if "writer" in digits:  # each writer's own accuracy: a fold may be one prolific writer
         writers = np.asarray(digits["writer"])
         out["by_writer"] = {str(w): float(right[writers == w].mean()) for w in sorted(set(writers))}
     return out
 
 
+def measure(probs_digits: np.ndarray, digits: dict, probs_letters: np.ndarray,
+            probs_shapes: np.ndarray, threshold: float = 0.5) -> dict:
+    """Figures on writers never seen: digit_figures, and how many letters and shapes are
+    rejected."""
+    out = digit_figures(probs_digits, digits, threshold)
+    by_writer = out.pop("by_writer", None)
+    out |= {"letters": int(len(probs_letters)),
+            "letters_rejected": float(rejected(probs_letters, threshold).mean()),
+            "shapes": int(len(probs_shapes)),
+            "shapes_rejected": float(rejected(probs_shapes, threshold).mean())}
+    if by_writer is not None:
+        out["by_writer"] = by_writer
+    return out
+
+
+def out_of_fold_writers(per_fold: list[dict]) -> dict[str, float]:
+    """Every out-of-fold writer's accuracy, from the folds' figures (measure)."""
+    return {w: a for figures in per_fold for w, a in figures.get("by_writer", {}).items()}
+
+
 def writer_summary(per_fold: list[dict]) -> dict:
     """Every out-of-fold writer's accuracy, each writer counted once. The folds' mean weighs a
     fold of one prolific writer like a fold of a dozen; this says how the typical writer never
     seen is read."""
-    acc = {w: a for figures in per_fold for w, a in figures.get("by_writer", {}).items()}
+    acc = out_of_fold_writers(per_fold)
     if not acc:
         return {}
     vals = np.asarray(list(acc.values()))
@@ -155,8 +176,9 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
     oof: dict[str, dict[str, list]] = {r: {"digits": [], "letters": [], "shapes": []} for r in recipes}
     saved: dict[str, np.ndarray] = {}  # every fold's out-of-fold probabilities, for --ensemble
     for fold in folds:
-        test_d = {k: v[_in(sets["digits"]["writer"], {fold}, groups)] for k, v in sets["digits"].items()}
-        test_l = sets["letters"]["x"][_in(sets["letters"]["writer"], {fold}, groups)]
+        in_fold = in_groups(sets["digits"]["writer"], {fold}, groups)
+        test_d = {k: v[in_fold] for k, v in sets["digits"].items()}
+        test_l = sets["letters"]["x"][in_groups(sets["letters"]["writer"], {fold}, groups)]
         test_s = sh["x"][half:][: max(len(test_d["y"]) // 5, 200)]
         results["folds"][fold] = {"digits": int(len(test_d["y"])), "letters": int(len(test_l)),
                                   "writers": sorted({w for w, g in groups.items() if g == fold})}
