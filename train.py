@@ -263,21 +263,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"MNIST test accuracy: {accuracy:.4%} ({len(x_test)} images)")
     not_digit = None
     if args.not_digit:
-        from webapp.training import crossval, variety
+        from webapp.training import crossval
 
         kind = STYLE_KINDS[args.styles]
         recipe = crossval.recipe_of(kind, args.lookalikes) or crossval.recipe_of(kind)
-        threshold, chosen_by = crossval.threshold_choice(recipe)
-        rejected = probs[:, 10] > threshold
-        strict = float(((y_pred == y_test) & ~rejected).mean())
-        not_digit = {"threshold": threshold,
-                     "threshold_from": f"{chosen_by}, recipe {recipe}",
-                     "mnist_test_rejected": round(float(rejected.mean()), 5),
-                     "mnist_test_accuracy_not_rejected": round(strict, 5),
-                     "training_images": none_count,
-                     "lookalike_letters_excluded": "".join(sorted(variety.LOOKALIKES))}
-        print(f"MNIST test: {rejected.mean():.2%} rejected as not a digit at {threshold}; right and "
-              f"not rejected {strict:.4%}")
+        not_digit = crossval.not_digit_card(probs, y_test, recipe, none_count)
+        print(f"MNIST test: {not_digit['mnist_test_rejected']:.2%} rejected as not a digit at "
+              f"{not_digit['threshold']}; right and not rejected "
+              f"{not_digit['mnist_test_accuracy_not_rejected']:.4%}")
 
     # --- saving ---------------------------------------------------------------------------------
     if not dist.chief:

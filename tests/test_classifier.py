@@ -90,6 +90,38 @@ def test_full_length_seeds_are_pooled_before_the_rule_is_applied(tmp_path):
     assert crossval.threshold_choice("a", [seed1, seed2, partial], [])[0] == 0.9
 
 
+def test_a_card_is_written_again_from_the_threshold_the_seeds_now_choose(tmp_path):
+    """scripts/card_threshold.py: the card's block is what the current choice costs on MNIST
+    test, and the recipe is read back from what train.py wrote."""
+    import importlib.util
+
+    from webapp.training import crossval
+
+    seed1 = _crossval_results(tmp_path / "e16_seed1.json", "a", {0.8: 0.004, 0.9: 0.002})
+    threshold = crossval.threshold_choice("a", [seed1], [])
+    probs = np.zeros((4, 11), np.float32)
+    probs[:, 10] = [0.95, 0.85, 0.2, 0.1]  # rejected at 0.9: the first only (at 0.8: two)
+    probs[np.arange(4), [3, 1, 2, 0]] = 1 - probs[:, 10]
+    y = np.array([3, 1, 2, 9])  # the last one's best digit is wrong
+    block = crossval.not_digit_card(probs, y, "a", 7, threshold=threshold)
+    assert block["threshold"] == 0.9 and block["training_images"] == 7
+    assert block["mnist_test_rejected"] == 0.25
+    assert block["mnist_test_accuracy_not_rejected"] == 0.5
+    assert block["threshold_from"].endswith("e16_seed1.json, recipe a")
+    lower = crossval.not_digit_card(probs, y, "a", 7, threshold=(0.8, "x"))
+    assert lower["mnist_test_rejected"] == 0.5 and lower["mnist_test_accuracy_not_rejected"] == 0.25
+
+    spec = importlib.util.spec_from_file_location(
+        "card_threshold", Path(__file__).parent.parent / "scripts" / "card_threshold.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.recipe_on_card({"not_digit": block}) == "a"
+    card = json.loads((MODELS / "cnn.json").read_text())
+    assert script.recipe_on_card(card) == card["not_digit"]["threshold_from"].rsplit(" ", 1)[1]
+    with pytest.raises(ValueError):
+        script.recipe_on_card({"not_digit": None})
+
+
 def test_keras_model_meets_the_contract():
     import keras
 

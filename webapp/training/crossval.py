@@ -336,6 +336,23 @@ def threshold_choice(recipe: str, full_length: list[Path] | None = None,
     return 0.5, "none (not cross-validated)"
 
 
+def not_digit_card(probs: np.ndarray, y_test: np.ndarray, recipe: str, training_images: int,
+                   threshold: tuple[float, str] | None = None) -> dict:
+    """A model card's "not a digit" block: the threshold cross-validation chose for its recipe
+    (or the one given, with where it came from) and what it costs on MNIST test (probs: the
+    model's 11 outputs on it). train.py writes it; scripts/card_threshold.py writes it again when
+    more seeds move the choice, without training again."""
+    value, chosen_by = threshold if threshold is not None else threshold_choice(recipe)
+    is_rejected = probs[:, 10] > value
+    right = probs[:, :10].argmax(1) == y_test
+    return {"threshold": value,
+            "threshold_from": f"{chosen_by}, recipe {recipe}",
+            "mnist_test_rejected": round(float(is_rejected.mean()), 5),
+            "mnist_test_accuracy_not_rejected": round(float((right & ~is_rejected).mean()), 5),
+            "training_images": training_images,
+            "lookalike_letters_excluded": "".join(sorted(variety.LOOKALIKES))}
+
+
 def _threshold_summary(path: Path, recipe: str) -> dict | None:
     try:
         results = json.loads(path.read_text())
