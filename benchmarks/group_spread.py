@@ -33,14 +33,17 @@ RESULTS = ROOT / "benchmarks" / "results"
 FULL_LENGTH = sorted((RESULTS / "crossval-epochs").glob("float11-e16_seed*.json"))
 
 
-def writer_accuracy(files: list[Path], recipe: str = "float11") -> dict[str, float]:
-    """Each fold writer's out-of-fold accuracy, averaged over the runs (seeds) in `files`. Only
-    writers every run measured are kept."""
+def writer_accuracy(files: list[Path], recipe: str | None = None) -> dict[str, float]:
+    """Each fold writer's out-of-fold accuracy, averaged over the runs (seeds) in `files`, of
+    `recipe` (default: the one recipe each file holds). Only writers every run measured are kept."""
     from webapp.training import crossval
 
     runs = []
     for f in files:
-        folds = json.loads(Path(f).read_text())["recipes"][recipe]
+        recipes = json.loads(Path(f).read_text())["recipes"]
+        if recipe is None and len(recipes) != 1:
+            raise ValueError(f"{f} holds {len(recipes)} recipes: name one")
+        folds = recipes[recipe] if recipe else next(iter(recipes.values()))
         runs.append(crossval.out_of_fold_writers(
             [fold for name, fold in folds.items() if name.startswith("fold")]))
     if not runs:
@@ -120,7 +123,8 @@ def spread(files: list[Path], model_path: Path, draws: int = 20_000, seed: int =
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cv", type=Path, nargs="+", default=FULL_LENGTH,
-                   help="cross-validation results (default: the full-length float11 seeds)")
+                   help="cross-validation results of one recipe, a file a seed (default: the "
+                        "full-length float11 seeds)")
     p.add_argument("--model", type=Path, default=ROOT / "runs" / "held-out" / "cnn.keras",
                    help="a Keras model trained without the final group (train.py's default)")
     p.add_argument("--threshold", type=float, default=None,

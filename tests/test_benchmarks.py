@@ -181,3 +181,10 @@ def test_group_spread_pools_each_group_by_its_digits(tmp_path):
         runs.append(f)
     # averaged over the seeds; a writer one seed did not measure is left out
     assert group_spread.writer_accuracy(runs) == pytest.approx({"a": 0.95, "b": 0.7})
+    assert group_spread.writer_accuracy(runs, "float11") == pytest.approx({"a": 0.95, "b": 0.7})
+    # A file of several recipes must be told which: the first one found could be any of them.
+    both = json.loads(runs[0].read_text())
+    both["recipes"]["other"] = both["recipes"]["float11"]
+    runs[0].write_text(json.dumps(both))
+    with pytest.raises(ValueError):
+        group_spread.writer_accuracy(runs)
