@@ -64,7 +64,7 @@ test: $(VENV)/.test browser postgres lint
 	$(PY) -m pytest
 
 train: $(VENV)/.train
-	$(PY) train.py --out models/cnn.keras --force --with-final-group
+	$(PY) train.py --out models/cnn.keras --force --with-final-group --mnist-floor 0.995
 
 baseline: $(VENV)/.train
 	$(PY) train.py --arch simple --no-augment --real none --epochs 12 --out models/baseline.keras --force

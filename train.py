@@ -95,6 +95,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", default=DEFAULT_OUT, help="NAME.keras; .tflite, .json and plots are "
                    "written beside it. In models/ the server offers it as NAME")
     p.add_argument("--force", action="store_true", help="replace --out if it exists")
+    p.add_argument("--mnist-floor", type=float, default=None, metavar="FRACTION",
+                   help="keep --out as it is unless the new model scores at least this on MNIST "
+                        "test (right and not rejected, for a model with 'not a digit'); a model "
+                        "under it is saved in below-floor/ beside --out, and train.py exits 3. "
+                        "make train passes 0.995, issue 15's floor")
     p.add_argument("--limit", type=int, default=None,
                    help="train and test on the first N images only (quick runs)")
     p.add_argument("--data", default=None,
@@ -125,6 +130,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             import tensorboard  # noqa: F401
         except ImportError:
             p.error("--tensorboard needs the tensorboard package: pip install -e '.[train]'")
+    if args.mnist_floor is not None and not 0 < args.mnist_floor <= 1:
+        p.error(f"--mnist-floor {args.mnist_floor}: a fraction, e.g. 0.995")
     if args.epochs < 1 or args.batch_size < 1 or (args.limit is not None and args.limit < 1):
         p.error("--epochs, --batch-size and --limit must be at least 1")
     if bool(args.finetune) != bool(args.extra_data):
@@ -280,6 +287,14 @@ def main(argv: list[str] | None = None) -> int:
         distributed.barrier(strategy)
         return 0
     out = Path(args.out)
+    scored = not_digit["mnist_test_accuracy_not_rejected"] if not_digit else accuracy
+    below_floor = args.mnist_floor is not None and scored < args.mnist_floor
+    if below_floor:
+        # Twenty minutes of training are kept, but not where the server would serve them: the
+        # server lists models/*.keras, not its subfolders.
+        out = out.parent / "below-floor" / out.name
+        print(f"MNIST test {scored:.2%} is under --mnist-floor {args.mnist_floor:.2%}: "
+              f"{args.out} is left as it was; this model goes to {out}", file=sys.stderr)
     out.parent.mkdir(parents=True, exist_ok=True)
     # Each file is written aside and renamed into place: a killed run never leaves a half model
     # that the server would try to load.
@@ -343,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
         distributed.barrier(strategy)  # the other workers wait for the chief's files
     print(f"Saved {out}, {tflite.name}, {stem.name}.json and {', '.join(plots)} "
           f"({train_seconds:.0f} s training, {card['seconds_per_epoch']} s/epoch)")
-    return 0
+    return 3 if below_floor else 0
 
 
 # --styles -> the rendered kind of the second copy of the real digits (webapp.training.variety).

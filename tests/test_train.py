@@ -23,8 +23,9 @@ def test_quick_run_writes_a_loadable_model_and_a_complete_card(tmp_path):
     out = tmp_path / "models" / "quick.keras"
     done = run_train("--limit", "512", "--epochs", "3", "--device", "cpu", "--real-copies", "1",
                      "--lookalikes", "Iqg", "--data", "tests/data/mnist-slice.npz", "--out", str(out),
-                     tmp_path=tmp_path)
+                     "--mnist-floor", "0.5", tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
+    assert not (out.parent / "below-floor").exists()  # over the floor: written where asked
     assert "Device: CPU" in done.stdout
     card = json.loads(out.with_suffix(".json").read_text())
     assert card["architecture"] == "cnn" and card["epochs"] == 3 and card["device"] == "CPU"
@@ -97,6 +98,25 @@ def test_same_seed_same_model(tmp_path):
     assert digests[0] == digests[1]
 
 
+@pytest.mark.slow
+def test_a_model_under_the_mnist_floor_does_not_replace_the_output(tmp_path):
+    """make train passes --mnist-floor 0.995: a retraining that lands under the floor must not
+    become the served model, and its minutes of training are kept aside."""
+    out = tmp_path / "models" / "m.keras"
+    out.parent.mkdir()
+    out.write_bytes(b"the model served before")
+    done = run_train("--limit", "128", "--epochs", "1", "--real", "none", "--data",
+                     "tests/data/mnist-slice.npz", "--out", str(out), "--force",
+                     "--mnist-floor", "1.0", tmp_path=tmp_path)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "is under --mnist-floor 100.00%" in done.stderr
+    assert out.read_bytes() == b"the model served before"
+    assert not out.with_suffix(".json").exists() and not out.with_suffix(".tflite").exists()
+    aside = out.parent / "below-floor" / "m.keras"
+    card = json.loads(aside.with_suffix(".json").read_text())
+    assert aside.is_file() and card["mnist_test_accuracy"] < 1
+
+
 @pytest.mark.parametrize("args, message", [
     (["--out", "models/foo"], "must end in .keras"),
     (["--out", "models/MyModel.keras"], "a-z, 0-9"),
@@ -104,6 +124,7 @@ def test_same_seed_same_model(tmp_path):
     (["--epochs", "0"], "at least 1"),
     (["--real", "no/such/file.jsonl.gz"], "no such file"),
     (["--lookalikes", "Oqx"], "letters among O o I q g"),
+    (["--mnist-floor", "99.5"], "a fraction"),
 ])
 def test_bad_arguments_fail_before_any_training(tmp_path, args, message):
     """Checked up front, in a second: not after minutes of training. And the shipped model is
