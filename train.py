@@ -290,8 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     scored = not_digit["mnist_test_accuracy_not_rejected"] if not_digit else accuracy
     below_floor = args.mnist_floor is not None and scored < args.mnist_floor
     if below_floor:
-        # Twenty minutes of training are kept, but not where the server would serve them: the
-        # server lists models/*.keras, not its subfolders.
+        # The training is kept, but not where the server would serve it: the server lists
+        # models/*.keras, not its subfolders.
         out = out.parent / "below-floor" / out.name
         print(f"MNIST test {scored:.2%} is under --mnist-floor {args.mnist_floor:.2%}: "
               f"{args.out} is left as it was; this model goes to {out}", file=sys.stderr)

@@ -79,9 +79,8 @@ def spread(files: list[Path], model_path: Path, draws: int = 20_000, seed: int =
     model = keras.models.load_model(model_path)
     probs = pipeline.predict_batches(model, final["x"].astype("float32") / 255.0)
     figures = crossval.digit_figures(probs, final, threshold)
-    writers_of = np.asarray(final["writer"])
     rejected = crossval.rejected(probs, threshold)
-    final_rejected = {w: int(rejected[writers_of == w].sum()) for w in figures["by_writer"]}
+    final_rejected = {w: int(rejected[final["writer"] == w].sum()) for w in figures["by_writer"]}
     # Renderings per writer: every digit in each placement, so they weigh writers as digits do.
     counts = Counter(rendered["writer"].tolist())
     placements = len(drawings.PLACEMENTS)
@@ -94,7 +93,6 @@ def spread(files: list[Path], model_path: Path, draws: int = 20_000, seed: int =
     fa = np.array(list(figures["by_writer"].values()))
     _, _, x_test, y_test = datasets.load_mnist(None, log=lambda *_: None).arrays()
     mnist = pipeline.predict_batches(model, x_test.astype("float32") / 255.0)
-    mnist_right = mnist[:, :10].argmax(1) == y_test
     return {
         "files": [str(Path(f).relative_to(ROOT)) for f in files],
         "model": str(model_path),
@@ -114,9 +112,9 @@ def spread(files: list[Path], model_path: Path, draws: int = 20_000, seed: int =
             final_rejected.items(), key=lambda kv: -kv[1]) if k},
         "final_by_digit": {k: round(v, 4) for k, v in figures["by_digit"].items()},
         "final_by_placement": {k: round(v, 4) for k, v in figures["by_placement"].items()},
-        "mnist_test": {"accuracy": round(float(mnist_right.mean()), 5),
-                       "right_and_not_rejected": round(float(
-                           (mnist_right & ~crossval.rejected(mnist, threshold)).mean()), 5)},
+        "mnist_test": {"accuracy": round(float((mnist[:, :10].argmax(1) == y_test).mean()), 5),
+                       "right_and_not_rejected": round(
+                           crossval.right_not_rejected(mnist, y_test, threshold), 5)},
     }
 
 
