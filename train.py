@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from webapp.training.variety import STYLE_KINDS
+
 # oneDNN made CNN training 25-30% faster on a 2-core CPU; logs at INFO level are noise here.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -272,9 +274,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.not_digit:
         from webapp.training import crossval
 
-        kind = STYLE_KINDS[args.styles]
-        recipe = crossval.recipe_of(kind, args.lookalikes) or crossval.recipe_of(kind)
-        not_digit = crossval.not_digit_card(probs, y_test, recipe, none_count)
+        recipe = crossval.recipe_for(args.styles, args.lookalikes)
+        not_digit = crossval.not_digit_card(probs, y_test, recipe, none_count,
+                                              epochs=args.epochs)
         print(f"MNIST test: {not_digit['mnist_test_rejected']:.2%} rejected as not a digit at "
               f"{not_digit['threshold']}; right and not rejected "
               f"{not_digit['mnist_test_accuracy_not_rejected']:.4%}")
@@ -359,12 +361,6 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Saved {out}, {tflite.name}, {stem.name}.json and {', '.join(plots)} "
           f"({train_seconds:.0f} s training, {card['seconds_per_epoch']} s/epoch)")
     return 3 if below_floor else 0
-
-
-# --styles -> the rendered kind of the second copy of the real digits (webapp.training.variety).
-STYLE_KINDS = {"none": "digits", "narrow": "styled", "wide": "styled-wide", "theta": "styled-theta",
-               "float": "styled-float", "theta-float": "styled-float-theta",
-               "jitter": "styled-jitter"}
 
 
 def _trains_on(args: argparse.Namespace, group: str | None) -> bool:

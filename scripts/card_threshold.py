@@ -23,11 +23,15 @@ sys.path.insert(0, str(ROOT))
 
 
 def recipe_on_card(card: dict) -> str:
-    """The recipe train.py named on the card ("<files>, recipe NAME")."""
-    shown = str((card.get("not_digit") or {}).get("threshold_from", ""))
-    if ", recipe " not in shown:
-        raise ValueError("the card names no recipe (not an 11-class model?): pass --recipe")
-    return shown.rsplit(", recipe ", 1)[1]
+    """The recipe of the --styles and --lookalikes the model was trained with."""
+    from webapp.training import crossval
+
+    real = (card.get("data") or {}).get("real_drawings") or {}
+    recipe = crossval.recipe_for(real["styles"], real.get("lookalike_letters")) if (
+        real.get("styles") in crossval.variety.STYLE_KINDS) else None
+    if not recipe:
+        raise ValueError("the card names no --styles of an 11-class recipe: pass --recipe")
+    return recipe
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         probs = training.predict_batches(model, x_test)
         before = card["not_digit"]
         card["not_digit"] = crossval.not_digit_card(probs, mnist.y_test, recipe,
-                                                    before.get("training_images", 0))
+                                                    before.get("training_images", 0),
+                                                    epochs=card.get("epochs"))
         training.write_json(card_path, card)
         after = card["not_digit"]
         print(f"{name}: threshold {before['threshold']} -> {after['threshold']} "

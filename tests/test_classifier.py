@@ -39,30 +39,31 @@ def test_card_is_complete():
 
 
 def test_the_served_threshold_is_the_one_full_length_cross_validation_chose():
-    """The 3-epoch folds chose 0.75; networks trained for train.py's 16 epochs are surer of
-    "not a digit" and reject more fold digits there (the rule: at most 0.3%, on the seeds' mean).
-    The recipe is the one that trains on the card's --styles, so a card cannot name another's."""
-    import sys
-
-    sys.path.insert(0, str(MODELS.parent))
-    import train
+    """The 3-epoch folds chose 0.75; networks trained as long as the served model (its card's
+    epochs) are surer of "not a digit" and reject more fold digits there (the rule: at most 0.3%,
+    on the seeds' mean). The recipe is the one that trains on the card's --styles, so a card
+    cannot name another's."""
     from webapp.training import crossval
 
     card = json.loads((MODELS / "cnn.json").read_text())
     real = card["data"]["real_drawings"]
-    recipe = crossval.recipe_of(train.STYLE_KINDS[real["styles"]], real["lookalike_letters"])
-    threshold, chosen_by = crossval.threshold_choice(recipe)
-    assert chosen_by.startswith("crossval-epochs/") and "mean of 3 seeds" in chosen_by
+    recipe = crossval.recipe_for(real["styles"], real["lookalike_letters"])
+    threshold, chosen_by = crossval.threshold_choice(recipe, epochs=card["epochs"])
+    assert chosen_by.startswith("crossval-epochs/") and chosen_by.endswith("(mean of 3 seeds)")
     assert card["not_digit"]["threshold"] == threshold
     assert card["not_digit"]["threshold_from"] == f"{chosen_by}, recipe {recipe}"
 
 
-def _crossval_results(path: Path, recipe: str, false_rejects: dict[float, float]) -> Path:
+def _crossval_results(path: Path, recipe: str, false_rejects: dict[float, float],
+                      epochs: int | None = None) -> Path:
     """A cross-validation results file whose threshold table holds these false-reject rates."""
     table = [{"threshold": t, "false_rejects": f} for t, f in false_rejects.items()]
     ok = [row for row in table if row["false_rejects"] <= 0.003]
-    path.write_text(json.dumps({"recipes": {recipe: {"summary": {"threshold": {
-        "chosen": ok[0] if ok else table[-1], "table": table, "max_false_rejects": 0.003}}}}}))
+    results = {"recipes": {recipe: {"summary": {"threshold": {
+        "chosen": ok[0] if ok else table[-1], "table": table, "max_false_rejects": 0.003}}}}}
+    if epochs is not None:
+        results["settings"] = {"epochs": epochs}
+    path.write_text(json.dumps(results))
     return path
 
 
@@ -96,6 +97,28 @@ def test_full_length_seeds_are_pooled_before_the_rule_is_applied(tmp_path):
     assert crossval.threshold_choice("a", [seed1, seed2, partial], [])[0] == 0.9
 
 
+def test_only_runs_as_long_as_the_model_choose_its_threshold(tmp_path):
+    """Trained longer, a network is surer of "not a digit": 20-epoch folds must not vote on a
+    16-epoch model's threshold, nor the other way round."""
+    from webapp.training import crossval
+
+    e16 = [_crossval_results(tmp_path / f"a-e16_seed{i}.json", "a", {0.8: 0.002, 0.9: 0.001}, 16)
+           for i in (1, 2)]
+    e20 = [_crossval_results(tmp_path / f"a-e20_seed{i}.json", "a", {0.8: 0.005, 0.9: 0.002}, 20)
+           for i in (1, 2)]
+    runs = [*e16, *e20]
+    threshold, chosen_by = crossval.threshold_choice("a", runs, [], epochs=16)
+    assert threshold == 0.8 and "e20" not in chosen_by and chosen_by.endswith("(mean of 2 seeds)")
+    threshold, chosen_by = crossval.threshold_choice("a", runs, [], epochs=20)
+    assert threshold == 0.9 and "e16" not in chosen_by
+    # No runs of the model's length: the nearest length decides, and the source says so.
+    threshold, chosen_by = crossval.threshold_choice("a", e16, [], epochs=20)
+    assert threshold == 0.8 and chosen_by.endswith("(folds trained 16 epochs, the model 20)")
+    assert crossval.threshold_choice("a", runs, [], epochs=17)[0] == 0.8
+    assert crossval.threshold_choice("a", runs, [], epochs=18)[0] == 0.9  # a tie: the longer
+    assert crossval.threshold_choice("a", runs, [])[0] == 0.9  # not given: the longest
+
+
 def test_a_card_is_written_again_from_the_threshold_the_seeds_now_choose(tmp_path):
     """scripts/card_threshold.py: the card's block is what the current choice costs on MNIST
     test, and the recipe is read back from what train.py wrote."""
@@ -121,11 +144,13 @@ def test_a_card_is_written_again_from_the_threshold_the_seeds_now_choose(tmp_pat
         "card_threshold", Path(__file__).parent.parent / "scripts" / "card_threshold.py")
     script = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(script)
-    assert script.recipe_on_card({"not_digit": block}) == "a"
     card = json.loads((MODELS / "cnn.json").read_text())
     assert script.recipe_on_card(card) == card["not_digit"]["threshold_from"].rsplit(" ", 1)[1]
-    with pytest.raises(ValueError):
-        script.recipe_on_card({"not_digit": None})
+    theta = {"data": {"real_drawings": {"styles": "theta-float", "lookalike_letters": None}}}
+    assert script.recipe_on_card(theta) == "thetafloat11"
+    for unknown in ({"not_digit": None}, {"data": {"real_drawings": {"styles": "sideways"}}}):
+        with pytest.raises(ValueError):
+            script.recipe_on_card(unknown)
 
 
 def test_keras_model_meets_the_contract():

@@ -307,48 +307,71 @@ def lowest_within(table: list[dict], max_false: float) -> dict:
 
 
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "crossval.json"
-# Runs trained as long as train.py trains (--epochs 16): a network trained longer is surer of
-# itself, "not a digit" included, so a threshold chosen on the short runs rejects more real digits
-# in the shipped model than the rule allows. Their choice comes first where they have the recipe.
+# Runs trained as long as train.py trains: a network trained longer is surer of itself, "not a
+# digit" included, so a threshold chosen on shorter runs rejects more real digits in the shipped
+# model than the rule allows. Their choice comes first where they have the recipe, and runs of the
+# model's own length before runs of another.
 FULL_LENGTH = RESULTS.parent / "crossval-epochs"
 
 
 def threshold_choice(recipe: str, full_length: list[Path] | None = None,
-                     short: list[Path] | None = None) -> tuple[float, str]:
+                     short: list[Path] | None = None,
+                     epochs: int | None = None) -> tuple[float, str]:
     """The "not a digit" threshold that cross-validation chose for a recipe, and the files that
     chose it. Full-length runs come first, pooled over their seeds: the lowest threshold whose
     false-reject rate, averaged over the seeds, keeps to the rule (one seed's folds can sit on the
-    line). Else the short runs' choice; 0.5 before the recipe has been cross-validated."""
+    line). Only runs of one length are pooled: `epochs` (the model's), else the nearest length
+    there is (the longer on a tie; the longest when not given). Else the short runs' choice; 0.5
+    before the recipe has been cross-validated."""
     if full_length is None:
         full_length = sorted(FULL_LENGTH.glob("*.json"))
     if short is None:
         short = [RESULTS]
-    tables, used = [], []
+    by_length: dict[int | None, list[tuple[Path, dict]]] = {}
     for path in full_length:
-        found = _threshold_summary(path, recipe)
+        results = _results(path)
+        found = _threshold_summary(results, recipe)
         if found and found.get("table"):
-            tables.append({row["threshold"]: row["false_rejects"] for row in found["table"]})
-            used.append(_shown(path))
-    if tables:
+            table = {row["threshold"]: row["false_rejects"] for row in found["table"]}
+            length = results.get("settings", {}).get("epochs")
+            by_length.setdefault(length, []).append((path, table))
+    if by_length:
+        length = _nearest_length(list(by_length), epochs)
+        runs = by_length[length]
+        tables, used = [table for _, table in runs], [_shown(path) for path, _ in runs]
         common = sorted(set.intersection(*(set(t) for t in tables)))
         pooled = [{"threshold": t, "false_rejects": float(np.mean([table[t] for table in tables]))}
                   for t in common]
         how = f" (mean of {len(used)} seeds)" if len(used) > 1 else ""
+        if epochs is not None and length is not None and length != epochs:
+            how += f" (folds trained {length} epochs, the model {epochs})"
         return float(lowest_within(pooled, MAX_FALSE_REJECTS)["threshold"]), " + ".join(used) + how
     for path in short:
-        chosen = (_threshold_summary(path, recipe) or {}).get("chosen")
+        chosen = (_threshold_summary(_results(path), recipe) or {}).get("chosen")
         if chosen:
             return float(chosen["threshold"]), _shown(path)
     return 0.5, "none (not cross-validated)"
 
 
+def _nearest_length(lengths: list[int | None], epochs: int | None) -> int | None:
+    known = [n for n in lengths if n is not None]
+    if not known:
+        return None  # files that do not say how long they trained: one pool
+    if epochs is None:
+        return max(known)
+    return min(known, key=lambda n: (abs(n - epochs), -n))
+
+
 def not_digit_card(probs: np.ndarray, y_test: np.ndarray, recipe: str, training_images: int,
-                   threshold: tuple[float, str] | None = None) -> dict:
+                   threshold: tuple[float, str] | None = None,
+                   epochs: int | None = None) -> dict:
     """A model card's "not a digit" block: the threshold cross-validation chose for its recipe
     (or the one given, with where it came from) and what it costs on MNIST test (probs: the
-    model's 11 outputs on it). train.py writes it; scripts/card_threshold.py writes it again when
-    more seeds move the choice, without training again."""
-    value, chosen_by = threshold if threshold is not None else threshold_choice(recipe)
+    model's 11 outputs on it; epochs: how long it trained). train.py writes it;
+    scripts/card_threshold.py writes it again when more seeds move the choice, without training
+    again."""
+    value, chosen_by = (threshold if threshold is not None
+                        else threshold_choice(recipe, epochs=epochs))
     return {"threshold": value,
             "threshold_from": f"{chosen_by}, recipe {recipe}",
             "mnist_test_rejected": round(float(rejected(probs, value).mean()), 5),
@@ -357,11 +380,14 @@ def not_digit_card(probs: np.ndarray, y_test: np.ndarray, recipe: str, training_
             "lookalike_letters_excluded": "".join(sorted(variety.LOOKALIKES))}
 
 
-def _threshold_summary(path: Path, recipe: str) -> dict | None:
+def _results(path: Path) -> dict:
     try:
-        results = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except (OSError, ValueError):
-        return None
+        return {}
+
+
+def _threshold_summary(results: dict, recipe: str) -> dict | None:
     return results.get("recipes", {}).get(recipe, {}).get("summary", {}).get("threshold")
 
 
@@ -377,6 +403,13 @@ def recipe_of(kind: str, lookalikes: str | None = None) -> str | None:
         if trained == kind and not_digit and set(kept) == set(lookalikes or ""):
             return name
     return None
+
+
+def recipe_for(styles: str, lookalikes: str | None = None) -> str | None:
+    """The recipe a model trained with train.py's --styles and --lookalikes belongs to: the one
+    with those lookalike letters, else the one with the default lookalikes."""
+    kind = variety.STYLE_KINDS[styles]
+    return recipe_of(kind, lookalikes) or recipe_of(kind)
 
 
 def pad_with_pen_max(pen_max: float) -> Path:
