@@ -20,8 +20,6 @@ import sys
 import time
 from pathlib import Path
 
-from webapp.training.variety import STYLE_KINDS
-
 # oneDNN made CNN training 25-30% faster on a 2-core CPU; logs at INFO level are noise here.
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -31,6 +29,11 @@ ROOT = Path(__file__).resolve().parent
 MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_OUT = "runs/{arch}.keras"  # defaults are relative to this file's folder, not the cwd
 DEFAULT_REAL = "data/unipen/dev.jsonl.gz"
+# --styles -> the rendered kind (webapp.training.variety) of the second copy of the real digits;
+# here rather than in variety, whose import (NumPy, Pillow, Flask) would slow --help many times over.
+STYLE_KINDS = {"none": "digits", "narrow": "styled", "wide": "styled-wide", "theta": "styled-theta",
+               "float": "styled-float", "theta-float": "styled-float-theta",
+               "jitter": "styled-jitter"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -274,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.not_digit:
         from webapp.training import crossval
 
-        recipe = crossval.recipe_for(args.styles, args.lookalikes)
+        recipe = crossval.recipe_for(STYLE_KINDS[args.styles], args.lookalikes)
         not_digit = crossval.not_digit_card(probs, y_test, recipe, none_count,
                                               epochs=args.epochs)
         print(f"MNIST test: {not_digit['mnist_test_rejected']:.2%} rejected as not a digit at "

@@ -24,11 +24,12 @@ sys.path.insert(0, str(ROOT))
 
 def recipe_on_card(card: dict) -> str:
     """The recipe of the --styles and --lookalikes the model was trained with."""
+    import train
     from webapp.training import crossval
 
     real = (card.get("data") or {}).get("real_drawings") or {}
-    recipe = crossval.recipe_for(real["styles"], real.get("lookalike_letters")) if (
-        real.get("styles") in crossval.variety.STYLE_KINDS) else None
+    kind = train.STYLE_KINDS.get(real.get("styles"))
+    recipe = crossval.recipe_for(kind, real.get("lookalike_letters")) if kind else None
     if not recipe:
         raise ValueError("the card names no --styles of an 11-class recipe: pass --recipe")
     return recipe

@@ -43,11 +43,15 @@ def test_the_served_threshold_is_the_one_full_length_cross_validation_chose():
     epochs) are surer of "not a digit" and reject more fold digits there (the rule: at most 0.3%,
     on the seeds' mean). The recipe is the one that trains on the card's --styles, so a card
     cannot name another's."""
+    import sys
+
+    sys.path.insert(0, str(MODELS.parent))
+    import train
     from webapp.training import crossval
 
     card = json.loads((MODELS / "cnn.json").read_text())
     real = card["data"]["real_drawings"]
-    recipe = crossval.recipe_for(real["styles"], real["lookalike_letters"])
+    recipe = crossval.recipe_for(train.STYLE_KINDS[real["styles"]], real["lookalike_letters"])
     threshold, chosen_by = crossval.threshold_choice(recipe, epochs=card["epochs"])
     assert chosen_by.startswith("crossval-epochs/") and chosen_by.endswith("(mean of 3 seeds)")
     assert card["not_digit"]["threshold"] == threshold

@@ -405,10 +405,10 @@ def recipe_of(kind: str, lookalikes: str | None = None) -> str | None:
     return None
 
 
-def recipe_for(styles: str, lookalikes: str | None = None) -> str | None:
-    """The recipe a model trained with train.py's --styles and --lookalikes belongs to: the one
-    with those lookalike letters, else the one with the default lookalikes."""
-    kind = variety.STYLE_KINDS[styles]
+def recipe_for(kind: str, lookalikes: str | None = None) -> str | None:
+    """The recipe a model trained on this kind of real digits (train.STYLE_KINDS of its --styles)
+    and these --lookalikes belongs to: the one with those lookalike letters, else the one with
+    the default lookalikes."""
     return recipe_of(kind, lookalikes) or recipe_of(kind)
 
 

@@ -408,10 +408,6 @@ STYLED = {"styled": Style(STYLE_SHARE), "styled-wide": Style(STYLE_SHARE_WIDE, w
           # drew: moved, they leave the digit
           "styled-jitter-no01": Style(STYLE_SHARE_WIDE, wide=True, floating=FLOAT_SHARE,
                                       jitter=JITTER_SHARE, unjittered=frozenset({0, 1}))}
-# train.py's --styles: the rendered kind of the second copy of the real digits
-STYLE_KINDS = {"none": "digits", "narrow": "styled", "wide": "styled-wide", "theta": "styled-theta",
-               "float": "styled-float", "theta-float": "styled-float-theta",
-               "jitter": "styled-jitter"}
 
 
 def styled(items: Sequence[Drawing], kind: str, rng: np.random.Generator) -> list[Drawing]:
