@@ -15,7 +15,7 @@ help:
 	@echo "                (also installs TensorFlow so the class can teach the network)"
 	@echo "make serve      set up and run the production server (gunicorn) on http://127.0.0.1:8000"
 	@echo "make test       set up (venv, chromium) and run every test"
-	@echo "make train      retrain the shipped model models/cnn.keras (~20 min on 2 CPU cores)"
+	@echo "make train      retrain the shipped model models/cnn.keras (~30 min on 2 CPU cores)"
 	@echo "make bench      accuracy on real drawings and serving speed"
 	@echo "make screenshot refresh docs/screenshot.png"
 
