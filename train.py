@@ -33,7 +33,7 @@ DEFAULT_REAL = "data/unipen/dev.jsonl.gz"
 # here rather than in variety, whose import (NumPy, Pillow, Flask) would slow --help many times over.
 STYLE_KINDS = {"none": "digits", "narrow": "styled", "wide": "styled-wide", "theta": "styled-theta",
                "float": "styled-float", "theta-float": "styled-float-theta",
-               "jitter": "styled-jitter"}
+               "curl": "styled-float-theta-curl", "jitter": "styled-jitter"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -77,7 +77,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "(webapp/training/variety.py); wide: longer flags on half of them, narrow: "
                         "shorter on a third, theta: wide, and two in five of the other zeros "
                         "barred (θ), float: wide, and half the fives with a floating bar, "
-                        "theta-float: float, and theta's barred zeros, "
+                        "theta-float: float, and theta's barred zeros, curl: theta-float, and "
+                        "two in five nines with a tail hooked to the left (tried), "
                         "jitter: float, and half the drawings of several strokes with each "
                         "stroke moved on its own (tried, not shipped); "
                         "writer-grouped cross-validation chose float over wide (by 0.22 points "

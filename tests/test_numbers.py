@@ -339,6 +339,38 @@ def test_float_theta_is_float_with_the_theta_zeros(real_sample):
     assert any(a != b for a, b in zip(both, kinds["styled-float"]) if a.label == 0)
 
 
+def test_curl_hooks_a_nines_tail_left_and_leaves_every_other_digit_as_before(real_sample):
+    nines = [d for d in real_sample if d.label == 9]
+    curled = [(d, variety.curl_nine(d.strokes, np.random.default_rng(6))) for d in nines]
+    changed = [(d, c) for d, c in curled if c != d.strokes]
+    assert 0.3 * len(nines) < len(changed) < len(nines)
+    for d, c in changed:
+        moved = [i for i, (a, b) in enumerate(zip(d.strokes, c)) if a != b]
+        assert len(moved) == 1 and len(c) == len(d.strokes)  # the tail alone
+        was, now = np.asarray(d.strokes[moved[0]]), np.asarray(c[moved[0]])
+        assert len(was) == len(now)
+        top = drawings.bounds(d.strokes)[1]
+        height = drawings.bounds(d.strokes)[3] - top
+        # the loop (above where the curl may start) is untouched; the foot ends further left
+        assert np.allclose(was[was[:, 1] < top + variety.CURL["start"][0] * height],
+                           now[was[:, 1] < top + variety.CURL["start"][0] * height])
+        foot = 0 if was[0, 1] > was[-1, 1] else -1
+        assert now[foot, 0] < was[foot, 0]
+        # no step of the tail turns back up past the limit (that would draw an 8's loop)
+        steps = np.diff(now if foot == -1 else now[::-1], axis=0)
+        heading = np.degrees(np.arctan2(-steps[:, 0], steps[:, 1]))
+        bent = np.any(np.abs(steps - np.diff(was if foot == -1 else was[::-1], axis=0)) > 1e-9, 1)
+        assert heading[bent].max() <= variety.CURL["last"] + 1e-6
+    # 'styled-float-theta-curl' is 'styled-float-theta' but for some nines
+    items = real_sample[:300] * 2
+    base = variety.styled(items, "styled-float-theta", np.random.default_rng(3))
+    curl = variety.styled(items, "styled-float-theta-curl", np.random.default_rng(3))
+    assert [d for d in curl if d.label != 9] == [d for d in base if d.label != 9]
+    assert all(b.strokes == o.strokes for b, o in zip(base, items) if o.label == 9)
+    hooked = sum(c.strokes != o.strokes for c, o in zip(curl, items) if o.label == 9)
+    assert 0.1 < hooked / sum(d.label == 9 for d in items) < 0.4
+
+
 def test_jitter_moves_each_stroke_on_its_own_and_leaves_every_other_style_as_before(real_sample):
     fours = [d for d in real_sample if d.label == 4 and len(d.strokes) >= 2]
     four = fours[0]

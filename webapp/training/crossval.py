@@ -34,6 +34,7 @@ RECIPES = {
     "theta11": ("styled-theta", True),
     "float11": ("styled-float", True),
     "thetafloat11": ("styled-float-theta", True),
+    "curl11": ("styled-float-theta-curl", True),
     "jitter11": ("styled-jitter", True),
     "jitter11-no01": ("styled-jitter-no01", True),
     "look11": ("styled-wide", True),

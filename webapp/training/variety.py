@@ -188,6 +188,53 @@ def jitter_strokes(strokes: Strokes, rng: np.random.Generator, jitter: dict = JI
     return out
 
 
+CURL = {"start": (0.55, 0.7), "turn": (50.0, 120.0), "last": 110.0}  # see curl_nine
+
+
+def curl_nine(strokes: Strokes, rng: np.random.Generator, curl: dict = CURL) -> Strokes:
+    """A nine whose tail hooks to the left at its foot, bending more the further it goes (by
+    `turn` degrees in all, from `start` of the height down), as some people write it and MNIST
+    rarely shows: such nines are read as 3, 5 or 8. The stroke that reaches lowest holds the
+    tail, whichever way it was drawn: its stretch going down to its lowest point, below `start`.
+    No step of the tail turns past `last` degrees from straight down (further, it would climb
+    back into a loop and draw an 8); a tail that cannot turn by at least `turn`'s lower end (too
+    short, or already hooked) stays as it is."""
+    x0, y0, x1, y1 = drawings.bounds(strokes)
+    h = max(y1 - y0, 1e-6)
+    tail = max(range(len(strokes)), key=lambda i: max(p[1] for p in strokes[i]))
+    pts = np.asarray(strokes[tail], dtype=np.float64)
+    upward = pts[0, 1] > pts[-1, 1]
+    if upward:
+        pts = pts[::-1]
+    start = y0 + h * rng.uniform(*curl["start"])
+    # the tail: the stretch down to the lowest point that keeps going down, below `start` (what
+    # the pen did after the lowest point, a flick, moves with it)
+    end = int(np.argmax(pts[:, 1]))
+    k = end
+    while k > 0 and pts[k - 1, 1] >= start and pts[k, 1] >= pts[k - 1, 1]:
+        k -= 1
+    steps = np.diff(pts[k:end + 1], axis=0)
+    lengths = np.hypot(steps[:, 0], steps[:, 1])
+    if len(steps) < 2 or lengths.sum() <= 0:
+        return strokes
+    # y grows downwards: a positive turn takes "down" to "left"
+    along = (np.cumsum(lengths) / lengths.sum()) ** 1.3
+    heading = np.degrees(np.arctan2(-steps[:, 0], steps[:, 1]))
+    room = float(np.min((curl["last"] - heading) / np.maximum(along, 1e-6)))
+    turn = min(rng.uniform(*curl["turn"]), room)
+    if turn < curl["turn"][0]:
+        return strokes
+    a = math.radians(turn) * along
+    c, s = np.cos(a), np.sin(a)
+    turned = np.stack([c * steps[:, 0] - s * steps[:, 1], s * steps[:, 0] + c * steps[:, 1]], 1)
+    bent = pts[k] + np.cumsum(turned, 0)
+    pts = np.concatenate([pts[:k + 1], bent, pts[end + 1:] + (bent[-1] - pts[end])])
+    if upward:
+        pts = pts[::-1]
+    out = [(float(x), float(y)) for x, y in pts]
+    return [out if i == tail else st for i, st in enumerate(strokes)]
+
+
 STYLES = {0: slash_zero, 1: flag_one, 7: cross_seven}
 
 
@@ -197,8 +244,9 @@ class Style(NamedTuple):
     (FLAG_WIDE). `theta`: that share of the zeros left as drawn barred (θ) instead. `floating`:
     that share of the fives with a floating bar (float_five). `jitter`: then that share of the
     drawings of several strokes with their strokes moved apart (jitter_strokes), never those of
-    the digits in `unjittered`. theta, floating and jitter each draw from a generator of their
-    own, so every other drawing comes out exactly as without them."""
+    the digits in `unjittered`. `curl`: that share of the nines with a tail hooked to the left
+    (curl_nine). theta, floating, jitter and curl each draw from a generator of their own, so
+    every other drawing comes out exactly as without them."""
 
     share: float
     wide: bool = False
@@ -206,10 +254,16 @@ class Style(NamedTuple):
     floating: float = 0.0
     jitter: float = 0.0
     unjittered: frozenset[int] = frozenset()
+    curl: float = 0.0
 
 
 def restyle(d: Drawing, rng: np.random.Generator, style: Style) -> Drawing:
     """The drawing as `style` restyles it (itself when it is left as drawn)."""
+    if d.label == 9 and style.curl:
+        own = np.random.default_rng([_hash("curl:" + d.id), 1850])
+        if own.random() < style.curl:
+            return Drawing(d.id + "#styled", d.label, d.writer, d.site, curl_nine(d.strokes, own))
+        return d
     out = _restyle(d, rng, style.share, style.wide, style.theta, style.floating)
     if style.jitter and len(out.strokes) > 1 and d.label not in style.unjittered:
         own = np.random.default_rng([_hash("jitter:" + d.id), 1849])
@@ -392,6 +446,7 @@ STYLE_SHARE_WIDE = 0.5  # the 'styled-wide' variant
 THETA_SHARE = 0.4  # of the zeros 'styled-theta' leaves unslashed: barred (θ)
 FLOAT_SHARE = 0.5  # of the fives 'styled-float' draws with a floating bar
 JITTER_SHARE = 0.5  # of the drawings of several strokes 'styled-jitter' moves apart
+CURL_SHARE = 0.4  # of the nines 'styled-float-theta-curl' draws with a tail hooked to the left
 TRAIN_LETTERS = 12000  # letters in the shipped model's training set: the eleventh class is about
 # a digit class's size (MNIST's ~5,500 a digit, plus the real drawings)
 
@@ -402,6 +457,8 @@ STYLED = {"styled": Style(STYLE_SHARE), "styled-wide": Style(STYLE_SHARE_WIDE, w
           "styled-float": Style(STYLE_SHARE_WIDE, wide=True, floating=FLOAT_SHARE),
           "styled-float-theta": Style(STYLE_SHARE_WIDE, wide=True, theta=THETA_SHARE,
                                       floating=FLOAT_SHARE),
+          "styled-float-theta-curl": Style(STYLE_SHARE_WIDE, wide=True, theta=THETA_SHARE,
+                                           floating=FLOAT_SHARE, curl=CURL_SHARE),
           "styled-jitter": Style(STYLE_SHARE_WIDE, wide=True, floating=FLOAT_SHARE,
                                  jitter=JITTER_SHARE),
           # zeros' and ones' second strokes are mostly the slashes, flags and feet restyling
@@ -412,8 +469,8 @@ STYLED = {"styled": Style(STYLE_SHARE), "styled-wide": Style(STYLE_SHARE_WIDE, w
 
 def styled(items: Sequence[Drawing], kind: str, rng: np.random.Generator) -> list[Drawing]:
     """The drawings with a share of their zeros, ones and sevens restyled: 'styled',
-    'styled-wide', 'styled-theta', 'styled-float', 'styled-float-theta', 'styled-jitter' or
-    'styled-jitter-no01' (STYLED)."""
+    'styled-wide', 'styled-theta', 'styled-float', 'styled-float-theta',
+    'styled-float-theta-curl', 'styled-jitter' or 'styled-jitter-no01' (STYLED)."""
     return [restyle(d, rng, STYLED[kind]) for d in items]
 
 
@@ -424,8 +481,10 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
     - 'styled': the same with STYLE_SHARE of zeros, ones and sevens restyled (another seed);
     - 'styled-wide': STYLE_SHARE_WIDE restyled, with the wider flags of FLAG_WIDE;
     - 'styled-theta': 'styled-wide', and THETA_SHARE of the other zeros barred (θ; tried, not shipped);
-    - 'styled-float': 'styled-wide', and FLOAT_SHARE of the fives with a floating bar (shipped);
-    - 'styled-float-theta': 'styled-float', and 'styled-theta''s barred zeros (tried);
+    - 'styled-float': 'styled-wide', and FLOAT_SHARE of the fives with a floating bar;
+    - 'styled-float-theta': 'styled-float', and 'styled-theta''s barred zeros (shipped since
+      2026-12-07); 'styled-float-theta-curl': the same, and CURL_SHARE of the nines with a tail
+      hooked to the left (curl_nine; tried);
     - 'styled-jitter': 'styled-float', and JITTER_SHARE of the drawings of several strokes with
       their strokes moved apart (jitter_strokes; tried, not shipped); 'styled-jitter-no01': the
       same but for zeros and ones;
@@ -439,7 +498,7 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
     source = {"digits": DIGITS, **{k: DIGITS for k in STYLED}, "letters": LETTERS,
               "lookalikes": LOOKALIKE_DIGITS}.get(kind)
     key = hashlib.sha256(f"{kind}/{seed}/{STYLE_SHARE}/{STYLE_SHARE_WIDE}/{THETA_SHARE}"
-                         f"/{FLOAT_SHARE}/{JITTER_SHARE}".encode())
+                         f"/{FLOAT_SHARE}/{JITTER_SHARE}/{CURL_SHARE}".encode())
     for part in (preprocess.__file__, drawings.__file__, __file__, drawings.PAD_CONFIG,
                  *([source] if source else [])):
         key.update(Path(part).read_bytes())
