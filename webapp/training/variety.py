@@ -195,7 +195,7 @@ def curl_nine(strokes: Strokes, rng: np.random.Generator, curl: dict = CURL) -> 
     """A nine whose tail hooks to the left at its foot, bending more the further it goes (by
     `turn` degrees in all, from `start` of the height down), as some people write it and MNIST
     rarely shows: such nines are read as 3, 5 or 8. The stroke that reaches lowest holds the
-    tail, whichever way it was drawn: its stretch going down to its lowest point, below `start`.
+    tail, whichever way it was drawn: its stretch below `start` that ends at its lowest point.
     No step of the tail turns past `last` degrees from straight down (further, it would climb
     back into a loop and draw an 8); a tail that cannot turn by at least `turn`'s lower end (too
     short, or already hooked) stays as it is."""
@@ -207,11 +207,11 @@ def curl_nine(strokes: Strokes, rng: np.random.Generator, curl: dict = CURL) -> 
     if upward:
         pts = pts[::-1]
     start = y0 + h * rng.uniform(*curl["start"])
-    # the tail: the stretch down to the lowest point that keeps going down, below `start` (what
-    # the pen did after the lowest point, a flick, moves with it)
+    # the tail: the stretch below `start` that ends at the lowest point (what the pen did after
+    # the lowest point, a flick, moves with it)
     end = int(np.argmax(pts[:, 1]))
     k = end
-    while k > 0 and pts[k - 1, 1] >= start and pts[k, 1] >= pts[k - 1, 1]:
+    while k > 0 and pts[k - 1, 1] >= start:
         k -= 1
     steps = np.diff(pts[k:end + 1], axis=0)
     lengths = np.hypot(steps[:, 0], steps[:, 1])
