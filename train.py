@@ -78,7 +78,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "shorter on a third, theta: wide, and two in five of the other zeros "
                         "barred (θ), float: wide, and half the fives with a floating bar, "
                         "theta-float: float, and theta's barred zeros, curl: theta-float, and "
-                        "two in five nines with a tail hooked to the left (tried), "
+                        "two in five nines with a tail hooked to the left (tried, rejected), "
                         "jitter: float, and half the drawings of several strokes with each "
                         "stroke moved on its own (tried, not shipped); "
                         "writer-grouped cross-validation chose float over wide (by 0.22 points "
