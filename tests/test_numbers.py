@@ -320,13 +320,18 @@ def test_float_styling_lifts_some_fives_bars_and_leaves_every_other_digit_as_bef
     one_stroke = [list(five.strokes[0]) + list(five.strokes[1])]
     assert variety.float_five(one_stroke, np.random.default_rng(4)) == one_stroke
     # The same generator draws every other style exactly as 'styled-wide' does.
-    items = real_sample[:300] * 2
-    wide = variety.styled(items, "styled-wide", np.random.default_rng(3))
-    floating = variety.styled(items, "styled-float", np.random.default_rng(3))
-    assert [d for d in floating if d.label != 5] == [d for d in wide if d.label != 5]
-    assert all(d.strokes == o.strokes for d, o in zip(wide, items) if d.label == 5)
-    lifted = sum(d.strokes != o.strokes for d, o in zip(floating, items) if d.label == 5)
-    assert 0.3 < lifted / sum(d.label == 5 for d in items) < 0.6
+    restyles_only(real_sample[:300] * 2, "styled-wide", "styled-float", 5, (0.3, 0.6))
+
+
+def restyles_only(items, base: str, kind: str, label: int, share: tuple[float, float]) -> None:
+    """`kind` draws every drawing as `base` does but for some of digit `label`'s, which `base`
+    leaves as drawn: between share[0] and share[1] of them."""
+    before = variety.styled(items, base, np.random.default_rng(3))
+    after = variety.styled(items, kind, np.random.default_rng(3))
+    assert [d for d in after if d.label != label] == [d for d in before if d.label != label]
+    assert all(d.strokes == o.strokes for d, o in zip(before, items) if o.label == label)
+    changed = sum(d.strokes != o.strokes for d, o in zip(after, items) if o.label == label)
+    assert share[0] < changed / sum(d.label == label for d in items) < share[1]
 
 
 def test_float_theta_is_float_with_the_theta_zeros(real_sample):
@@ -362,13 +367,8 @@ def test_curl_hooks_a_nines_tail_left_and_leaves_every_other_digit_as_before(rea
         bent = np.any(np.abs(steps - np.diff(was if foot == -1 else was[::-1], axis=0)) > 1e-9, 1)
         assert heading[bent].max() <= variety.CURL["last"] + 1e-6
     # 'styled-float-theta-curl' is 'styled-float-theta' but for some nines
-    items = real_sample[:300] * 2
-    base = variety.styled(items, "styled-float-theta", np.random.default_rng(3))
-    curl = variety.styled(items, "styled-float-theta-curl", np.random.default_rng(3))
-    assert [d for d in curl if d.label != 9] == [d for d in base if d.label != 9]
-    assert all(b.strokes == o.strokes for b, o in zip(base, items) if o.label == 9)
-    hooked = sum(c.strokes != o.strokes for c, o in zip(curl, items) if o.label == 9)
-    assert 0.1 < hooked / sum(d.label == 9 for d in items) < 0.4
+    restyles_only(real_sample[:300] * 2, "styled-float-theta", "styled-float-theta-curl", 9,
+                  (0.1, 0.4))
 
 
 def test_jitter_moves_each_stroke_on_its_own_and_leaves_every_other_style_as_before(real_sample):
