@@ -43,8 +43,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="cnn: the shipped model; simple: keras.io's convnet; mlp: dense only; "
                         "lenet5: LeCun et al. 1998")
     p.add_argument("--epochs", type=int, default=20,
-                   help="passes over the training data (20 for the shipped recipe: at 16, theta-float "
-                        "missed the 99.5%% MNIST floor once in two trainings)")
+                   help="passes over the training data (the shipped recipe's: README, 'Twenty "
+                        "epochs')")
     p.add_argument("--batch-size", type=int, default=128,
                    help="images per gradient step on one device; with several replicas the global "
                         "batch is this times their number, and the learning rate is scaled alike")

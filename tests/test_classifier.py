@@ -43,9 +43,6 @@ def test_the_served_threshold_is_the_one_full_length_cross_validation_chose():
     epochs) are surer of "not a digit" and reject more fold digits there (the rule: at most 0.3%,
     on the seeds' mean). The recipe is the one that trains on the card's --styles, so a card
     cannot name another's."""
-    import sys
-
-    sys.path.insert(0, str(MODELS.parent))
     import train
     from webapp.training import crossval
 

@@ -354,17 +354,17 @@ def test_curl_hooks_a_nines_tail_left_and_leaves_every_other_digit_as_before(rea
         assert len(moved) == 1 and len(c) == len(d.strokes)  # the tail alone
         was, now = np.asarray(d.strokes[moved[0]]), np.asarray(c[moved[0]])
         assert len(was) == len(now)
-        top = drawings.bounds(d.strokes)[1]
-        height = drawings.bounds(d.strokes)[3] - top
+        _, top, _, bottom = drawings.bounds(d.strokes)
+        loop = was[:, 1] < top + variety.CURL["start"][0] * (bottom - top)
         # the loop (above where the curl may start) is untouched; the foot ends further left
-        assert np.allclose(was[was[:, 1] < top + variety.CURL["start"][0] * height],
-                           now[was[:, 1] < top + variety.CURL["start"][0] * height])
-        foot = 0 if was[0, 1] > was[-1, 1] else -1
-        assert now[foot, 0] < was[foot, 0]
+        assert np.allclose(was[loop], now[loop])
+        if was[0, 1] > was[-1, 1]:  # drawn upwards: look at it top to foot
+            was, now = was[::-1], now[::-1]
+        assert now[-1, 0] < was[-1, 0]
         # no step of the tail turns back up past the limit (that would draw an 8's loop)
-        steps = np.diff(now if foot == -1 else now[::-1], axis=0)
+        steps = np.diff(now, axis=0)
         heading = np.degrees(np.arctan2(-steps[:, 0], steps[:, 1]))
-        bent = np.any(np.abs(steps - np.diff(was if foot == -1 else was[::-1], axis=0)) > 1e-9, 1)
+        bent = np.any(np.abs(steps - np.diff(was, axis=0)) > 1e-9, 1)
         assert heading[bent].max() <= variety.CURL["last"] + 1e-6
     # 'styled-float-theta-curl' is 'styled-float-theta' but for some nines
     restyles_only(real_sample[:300] * 2, "styled-float-theta", "styled-float-theta-curl", 9,

@@ -199,7 +199,7 @@ def curl_nine(strokes: Strokes, rng: np.random.Generator, curl: dict = CURL) -> 
     No step of the tail turns past `last` degrees from straight down (further, it would climb
     back into a loop and draw an 8); a tail that cannot turn by at least `turn`'s lower end (too
     short, or already hooked) stays as it is."""
-    x0, y0, x1, y1 = drawings.bounds(strokes)
+    _, y0, _, y1 = drawings.bounds(strokes)
     h = max(y1 - y0, 1e-6)
     tail = max(range(len(strokes)), key=lambda i: max(p[1] for p in strokes[i]))
     pts = np.asarray(strokes[tail], dtype=np.float64)
@@ -259,12 +259,7 @@ class Style(NamedTuple):
 
 def restyle(d: Drawing, rng: np.random.Generator, style: Style) -> Drawing:
     """The drawing as `style` restyles it (itself when it is left as drawn)."""
-    if d.label == 9 and style.curl:
-        own = np.random.default_rng([_hash("curl:" + d.id), 1850])
-        if own.random() < style.curl:
-            return Drawing(d.id + "#styled", d.label, d.writer, d.site, curl_nine(d.strokes, own))
-        return d
-    out = _restyle(d, rng, style.share, style.wide, style.theta, style.floating)
+    out = _restyle(d, rng, style)
     if style.jitter and len(out.strokes) > 1 and d.label not in style.unjittered:
         own = np.random.default_rng([_hash("jitter:" + d.id), 1849])
         if own.random() < style.jitter:
@@ -272,24 +267,27 @@ def restyle(d: Drawing, rng: np.random.Generator, style: Style) -> Drawing:
     return out
 
 
-def _restyle(d: Drawing, rng: np.random.Generator, share: float, wide: bool, theta: float,
-             floating: float) -> Drawing:
-    if d.label == 5 and floating:
-        own = np.random.default_rng([_hash("float:" + d.id), 1848])
-        if own.random() >= floating:
+def _restyle(d: Drawing, rng: np.random.Generator, how: Style) -> Drawing:
+    # fives and nines: a style of their own, from a generator of their own
+    share, salt, draw = {5: (how.floating, ("float:", 1848), float_five),
+                         9: (how.curl, ("curl:", 1850), curl_nine)}.get(d.label, (0.0, None, None))
+    if share:
+        own = np.random.default_rng([_hash(salt[0] + d.id), salt[1]])
+        if own.random() >= share:
             return d
-        return Drawing(d.id + "#styled", d.label, d.writer, d.site, float_five(d.strokes, own))
+        return Drawing(d.id + "#styled", d.label, d.writer, d.site, draw(d.strokes, own))
     style = STYLES.get(d.label)
     if style is None:
         return d
-    if rng.random() >= share:
-        if not (theta and d.label == 0):
+    if rng.random() >= how.share:
+        if not (how.theta and d.label == 0):
             return d
         rng = np.random.default_rng([_hash("theta:" + d.id), 1847])
-        if rng.random() >= theta:
+        if rng.random() >= how.theta:
             return d
         style = bar_zero
-    strokes = flag_one(d.strokes, rng, FLAG_WIDE) if wide and d.label == 1 else style(d.strokes, rng)
+    wide = how.wide and d.label == 1
+    strokes = flag_one(d.strokes, rng, FLAG_WIDE) if wide else style(d.strokes, rng)
     return Drawing(d.id + "#styled", d.label, d.writer, d.site, strokes)
 
 
@@ -497,8 +495,7 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
 
     source = {"digits": DIGITS, **{k: DIGITS for k in STYLED}, "letters": LETTERS,
               "lookalikes": LOOKALIKE_DIGITS}.get(kind)
-    key = hashlib.sha256(f"{kind}/{seed}/{STYLE_SHARE}/{STYLE_SHARE_WIDE}/{THETA_SHARE}"
-                         f"/{FLOAT_SHARE}/{JITTER_SHARE}/{CURL_SHARE}".encode())
+    key = hashlib.sha256(f"{kind}/{seed}".encode())  # the shares are in this file, hashed below
     for part in (preprocess.__file__, drawings.__file__, __file__, drawings.PAD_CONFIG,
                  *([source] if source else [])):
         key.update(Path(part).read_bytes())
