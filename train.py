@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent
 MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_OUT = "runs/{arch}.keras"  # defaults are relative to this file's folder, not the cwd
 DEFAULT_REAL = "data/unipen/dev.jsonl.gz"
+# webapp.training.pipeline.WARPS, named without importing TensorFlow
+WARP_NAMES = ("shipped", "strong", "elastic", "gentle")
 # --styles -> the rendered kind (webapp.training.variety) of the second copy of the real digits;
 # here rather than in variety, whose import (NumPy, Pillow, Flask) would slow --help many times over.
 STYLE_KINDS = {"none": "digits", "narrow": "styled", "wide": "styled-wide", "theta": "styled-theta",
@@ -55,6 +57,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "sgd, 5e-4 with --finetune")
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
                    help="rotation, scale, shear, shift, elastic and stroke-thickness changes")
+    p.add_argument("--warp", default="shipped", choices=WARP_NAMES,
+                   help="augmentation's ranges (webapp.training.pipeline.WARPS; 'strong' is "
+                        "cross-validated against the shipped ones in the README)")
     p.add_argument("--real", default=DEFAULT_REAL,
                    help="pen-drawn digits (JSON lines of strokes) rendered as extra training data; "
                         "never the writers of the final group (webapp.training.variety."
@@ -227,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     # learning rate follows linearly (Goyal et al., 2017), as TensorFlow's distribution guide does.
     global_batch = args.batch_size * replicas
     train_ds = training.pipeline(x_fit, y_fit, global_batch, augment_data=args.augment,
-                                 seed=args.seed, shard=replicas > 1)
+                                 seed=args.seed, shard=replicas > 1,
+                                 warp=training.WARPS[args.warp])
     val_ds = training.pipeline(x_val, y_val, 1024, augment_data=False, seed=0, shuffle=False,
                                shard=replicas > 1)
 
@@ -283,7 +289,8 @@ def main(argv: list[str] | None = None) -> int:
 
         recipe = crossval.recipe_for(STYLE_KINDS[args.styles], args.lookalikes)
         not_digit = crossval.not_digit_card(probs, y_test, recipe, none_count,
-                                              epochs=args.epochs)
+                                              epochs=args.epochs,
+                                              warp=args.warp if args.augment else "shipped")
         print(f"MNIST test: {not_digit['mnist_test_rejected']:.2%} rejected as not a digit at "
               f"{not_digit['threshold']}; right and not rejected "
               f"{not_digit['mnist_test_accuracy_not_rejected']:.4%}")
@@ -331,7 +338,8 @@ def main(argv: list[str] | None = None) -> int:
         "batch_size": args.batch_size,
         "strategy": {"name": dist.description, "replicas": replicas, "global_batch": global_batch,
                      "learning_rate_scaled_by": replicas, "backup_dir": backup},
-        "augmentation": training.AUGMENTATION if args.augment else None,
+        "augmentation": ({"warp": args.warp, **training.WARPS[args.warp].card()} if args.augment
+                         else None),
         "seed": args.seed,
         "data": {"source": mnist.source, "sha256": mnist.sha256,
                  "train": len(x_fit) - real_count - none_count,

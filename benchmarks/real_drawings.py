@@ -227,7 +227,7 @@ def not_digits(group_writers: set[str], clf, seed: int,
     names = list(PLACEMENTS)
     out, failures = {}, []
     for kind, items in (("letters", letters), ("shapes", drawn)):
-        said, by = [], defaultdict(list)
+        said, by, as_number = [], defaultdict(list), defaultdict(list)
         for d in items:
             placement = names[int(rng.integers(len(names)))]
             img = dr.render(dr.placed(d, placement, rng), dr.placement_pen(placement))
@@ -238,12 +238,17 @@ def not_digits(group_writers: set[str], clf, seed: int,
             said.append(r.rejected)
             name = d.id.split("|")[-1] if kind == "letters" else d.id.split("/")[1]
             by[name].append(r.rejected)
+            # answered as a number of several digits (hatching's parallel strokes are what "111"
+            # looks like), not as one digit
+            as_number[name].append(not r.rejected and len(r.digits) > 1)
             if not r.rejected and len(failures) < keep_failures:
                 failures.append({"placement": placement, "id": d.id, "label": name,
                                  "predicted": r.number or r.digit, "drawn": img,
                                  "seen": r.thousandths / 1000})
         out[kind] = {"count": len(said), "rejected": round(float(np.mean(said)), 4),
-                     "by_kind": {k: round(float(np.mean(v)), 3) for k, v in sorted(by.items())}}
+                     "by_kind": {k: round(float(np.mean(v)), 3) for k, v in sorted(by.items())},
+                     "read_as_a_number_by_kind": {k: round(float(np.mean(v)), 3)
+                                                  for k, v in sorted(as_number.items()) if any(v)}}
     out["failures"] = failures
     return out
 
@@ -375,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{nd['letters']['count']}, shapes {nd['shapes']['rejected'] * 100:.1f}% of "
               f"{nd['shapes']['count']}; real digits rejected {nd['digits_rejected'] * 100:.2f}%")
         print("  shapes: " + "  ".join(f"{k}:{v * 100:.0f}" for k, v in nd["shapes"]["by_kind"].items()))
+        print("  read as a number of several digits: " + "  ".join(
+            f"{k}:{v * 100:.0f}" for k, v in nd["shapes"]["read_as_a_number_by_kind"].items()))
     if "numbers" in results:
         nb = results["numbers"]
         print(f"whole numbers: {nb['accuracy'] * 100:.1f}% of {nb['count']} right ("

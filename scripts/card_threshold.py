@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
         before = card["not_digit"]
         card["not_digit"] = crossval.not_digit_card(probs, mnist.y_test, recipe,
                                                     before.get("training_images", 0),
-                                                    epochs=card.get("epochs"))
+                                                    epochs=card.get("epochs"),
+                                                    warp=(card.get("augmentation") or {}).get(
+                                                        "warp", "shipped"))
         training.write_json(card_path, card)
         after = card["not_digit"]
         print(f"{name}: threshold {before['threshold']} -> {after['threshold']} "

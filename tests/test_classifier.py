@@ -56,7 +56,7 @@ def test_the_served_threshold_is_the_one_full_length_cross_validation_chose():
 
 
 def _crossval_results(path: Path, recipe: str, false_rejects: dict[float, float],
-                      epochs: int | None = None) -> Path:
+                      epochs: int | None = None, warp: str | None = None) -> Path:
     """A cross-validation results file whose threshold table holds these false-reject rates."""
     table = [{"threshold": t, "false_rejects": f} for t, f in false_rejects.items()]
     ok = [row for row in table if row["false_rejects"] <= 0.003]
@@ -64,6 +64,8 @@ def _crossval_results(path: Path, recipe: str, false_rejects: dict[float, float]
         "chosen": ok[0] if ok else table[-1], "table": table, "max_false_rejects": 0.003}}}}}
     if epochs is not None:
         results["settings"] = {"epochs": epochs}
+    if warp is not None:
+        results.setdefault("settings", {})["warp"] = warp
     path.write_text(json.dumps(results))
     return path
 
@@ -78,6 +80,22 @@ def test_a_full_length_runs_threshold_comes_before_the_short_runs(tmp_path):
     assert crossval.threshold_choice("b", [full], [short])[0] == 0.75  # not in the full run
     assert crossval.threshold_choice("c", [full], [short])[0] == 0.5  # never cross-validated
     assert crossval.threshold_choice("a", [tmp_path / "missing.json"], [short_too])[0] == 0.75
+
+
+def test_runs_with_other_augmentation_ranges_never_vote(tmp_path):
+    """The same recipe name trained with another warp (crossval --warp) is another recipe: its
+    folds would move the shipped model's threshold."""
+    from webapp.training import crossval
+
+    shipped = _crossval_results(tmp_path / "e20_seed1.json", "a", {0.8: 0.004, 0.85: 0.0028},
+                                epochs=20)
+    gentle = _crossval_results(tmp_path / "gentle-e20_seed1.json", "a",
+                               {0.8: 0.001, 0.85: 0.0005}, epochs=20, warp="gentle")
+    short_gentle = _crossval_results(tmp_path / "short.json", "a", {0.75: 0.001}, warp="gentle")
+    assert crossval.threshold_choice("a", [shipped, gentle], [])[0] == 0.85
+    assert crossval.threshold_choice("a", [shipped, gentle], [], warp="gentle")[0] == 0.8
+    assert crossval.threshold_choice("a", [], [short_gentle])[0] == 0.5
+    assert crossval.threshold_choice("a", [], [short_gentle], warp="gentle")[0] == 0.75
 
 
 def test_full_length_seeds_are_pooled_before_the_rule_is_applied(tmp_path):

@@ -156,10 +156,12 @@ def writer_summary(per_fold: list[dict]) -> dict:
 # an "arch" are the shipped one's.
 FIRST_BLOCKS = {"cnn32": (32, 32), "cnn16": (16, 32), "cnn-one-conv": (32,)}
 SHIPPED = "cnn32"
+# pipeline.WARPS, named without importing TensorFlow
+WARP_NAMES = ("shipped", "strong", "elastic", "gentle")
 
 
 def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
-        arch: str = SHIPPED, probs_out: Path | None = None) -> dict:
+        arch: str = SHIPPED, probs_out: Path | None = None, warp: str = "shipped") -> dict:
     import keras
 
     from webapp.training import architectures, datasets
@@ -176,7 +178,7 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
     sh = sets["shapes"]
     half = len(sh["x"]) // 2
     results: dict = {"recipes": {}, "folds": {}, "settings": {
-        "arch": arch, "epochs": epochs, "mnist_images": mnist_n, "seed": seed,
+        "arch": arch, "warp": warp, "epochs": epochs, "mnist_images": mnist_n, "seed": seed,
         "letters_per_run": NONE_LETTERS,
         "shapes_per_run": NONE_SHAPES, "style_share": variety.STYLE_SHARE,
         "lookalike_letters_excluded": "".join(sorted(variety.LOOKALIKES))}}
@@ -205,8 +207,8 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
             model.compile(optimizer=keras.optimizers.Adam(
                 keras.optimizers.schedules.CosineDecay(2e-3, steps)),
                 loss="sparse_categorical_crossentropy")
-            model.fit(training.pipeline(x, y, 128, augment_data=True, seed=seed), epochs=epochs,
-                      verbose=0)
+            model.fit(training.pipeline(x, y, 128, augment_data=True, seed=seed,
+                                        warp=training.WARPS[warp]), epochs=epochs, verbose=0)
             pd, pl, ps = (training.predict_batches(model, images.astype("float32") / 255.0)
                           for images in (test_d["x"], test_l, test_s))
             figures = measure(pd, test_d, pl, ps)
@@ -317,13 +319,14 @@ FULL_LENGTH = RESULTS.parent / "crossval-epochs"
 
 def threshold_choice(recipe: str, full_length: list[Path] | None = None,
                      short: list[Path] | None = None,
-                     epochs: int | None = None) -> tuple[float, str]:
+                     epochs: int | None = None, warp: str = "shipped") -> tuple[float, str]:
     """The "not a digit" threshold that cross-validation chose for a recipe, and the files that
     chose it. Full-length runs come first, pooled over their seeds: the lowest threshold whose
     false-reject rate, averaged over the seeds, keeps to the rule (one seed's folds can sit on the
     line). Only runs of one length are pooled: `epochs` (the model's), else the nearest length
     there is (the longer on a tie; the longest when not given). Else the short runs' choice; 0.5
-    before the recipe has been cross-validated."""
+    before the recipe has been cross-validated. Runs with other augmentation ranges than `warp`
+    (pipeline.WARPS) are another recipe's and never vote."""
     if full_length is None:
         full_length = sorted(FULL_LENGTH.glob("*.json"))
     if short is None:
@@ -331,7 +334,7 @@ def threshold_choice(recipe: str, full_length: list[Path] | None = None,
     by_length: dict[int | None, list[tuple[Path, dict]]] = {}
     for path in full_length:
         results = _results(path)
-        found = _threshold_summary(results, recipe)
+        found = _threshold_summary(results, recipe) if _warp_of(results) == warp else None
         if found and found.get("table"):
             table = {row["threshold"]: row["false_rejects"] for row in found["table"]}
             length = results.get("settings", {}).get("epochs")
@@ -348,7 +351,10 @@ def threshold_choice(recipe: str, full_length: list[Path] | None = None,
             how += f" (folds trained {length} epochs, the model {epochs})"
         return float(lowest_within(pooled, MAX_FALSE_REJECTS)["threshold"]), " + ".join(used) + how
     for path in short:
-        chosen = (_threshold_summary(_results(path), recipe) or {}).get("chosen")
+        results = _results(path)
+        if _warp_of(results) != warp:
+            continue
+        chosen = (_threshold_summary(results, recipe) or {}).get("chosen")
         if chosen:
             return float(chosen["threshold"]), _shown(path)
     return 0.5, "none (not cross-validated)"
@@ -365,16 +371,18 @@ def _nearest_length(lengths: list[int | None], epochs: int | None) -> int | None
 
 def not_digit_card(probs: np.ndarray, y_test: np.ndarray, recipe: str, training_images: int,
                    threshold: tuple[float, str] | None = None,
-                   epochs: int | None = None) -> dict:
+                   epochs: int | None = None, warp: str = "shipped") -> dict:
     """A model card's "not a digit" block: the threshold cross-validation chose for its recipe
     (or the one given, with where it came from) and what it costs on MNIST test (probs: the
-    model's 11 outputs on it; epochs: how long it trained). train.py writes it;
+    model's 11 outputs on it; epochs: how long it trained; warp: its augmentation's ranges).
+    train.py writes it;
     scripts/card_threshold.py writes it again when more seeds move the choice, without training
     again."""
     value, chosen_by = (threshold if threshold is not None
-                        else threshold_choice(recipe, epochs=epochs))
+                        else threshold_choice(recipe, epochs=epochs, warp=warp))
+    named = recipe if warp == "shipped" else f"{recipe} with the {warp} warp"
     return {"threshold": value,
-            "threshold_from": f"{chosen_by}, recipe {recipe}",
+            "threshold_from": f"{chosen_by}, recipe {named}",
             "mnist_test_rejected": round(float(rejected(probs, value).mean()), 5),
             "mnist_test_accuracy_not_rejected": round(right_not_rejected(probs, y_test, value), 5),
             "training_images": training_images,
@@ -386,6 +394,10 @@ def _results(path: Path) -> dict:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
+
+
+def _warp_of(results: dict) -> str:
+    return results.get("settings", {}).get("warp", "shipped")  # files from before --warp: shipped
 
 
 def _threshold_summary(results: dict, recipe: str) -> dict | None:
@@ -437,6 +449,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--arch", default=SHIPPED, choices=sorted(FIRST_BLOCKS),
                    help="the cnn's first block (the shipped one by default)")
+    p.add_argument("--warp", default="shipped", choices=WARP_NAMES,
+                   help="augmentation's ranges (webapp.training.pipeline.WARPS)")
     p.add_argument("--out", default="benchmarks/results/crossval.json")
     p.add_argument("--save-probs", type=Path, default=None,
                    help="keep every fold's out-of-fold probabilities here (.npz), for --ensemble")
@@ -467,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         pad_with_pen_max(args.export_pen_max)
     started = time.perf_counter()
     results = run(recipes, args.epochs, args.mnist, args.seed, log=lambda s: print(s, flush=True),
-                  arch=args.arch, probs_out=args.save_probs)
+                  arch=args.arch, probs_out=args.save_probs, warp=args.warp)
     results["settings"]["export_pen_range"] = drawings.pad_config()["exportPenRange"]
     results["seconds"] = round(time.perf_counter() - started)
     results["command"] = "python -m webapp.training.crossval " + " ".join(argv or sys.argv[1:])
@@ -478,8 +492,9 @@ def main(argv: list[str] | None = None) -> int:
     before = earlier.get("settings", {})
     pens = drawings.pad_config()["exportPenRange"]
     if (before.get("epochs"), before.get("mnist_images"), before.get("arch", SHIPPED),
+            before.get("warp", "shipped"),
             before.get("export_pen_range", pens if args.export_pen_max is None else None)) == (
-            args.epochs, args.mnist, args.arch, pens):
+            args.epochs, args.mnist, args.arch, args.warp, pens):
         results["recipes"] = {**earlier.get("recipes", {}), **results["recipes"]}
         results["commands"] = [*earlier.get("commands", [earlier.get("command")]),
                                results["command"]]

@@ -26,14 +26,37 @@ from webapp.training.quiet import quiet_native_output
 # One random warp per image: rotation, scale, shear and shift (an affine map) plus a smooth elastic
 # field, sampled bilinearly in one pass; then a random stroke-thickness change. All vectorised over
 # the batch so two CPU cores keep up with the convolutions.
-ROTATE = math.radians(12)
-SCALE = (0.85, 1.12)
-SHEAR = 0.15
-SHIFT = 2.0  # pixels
-ELASTIC = 1.0  # pixels of displacement (std) in a field smooth over ~7 px
-THICKNESS = 0.7  # blend weight towards a 3x3 dilation (>0) or erosion (<0)
-AUGMENTATION = {"rotate_degrees": 12, "scale": list(SCALE), "shear": SHEAR, "shift_px": SHIFT,
-                "elastic_px": ELASTIC, "thickness": THICKNESS, "unchanged_fraction": 0.25}
+
+
+@dataclass(frozen=True)
+class Warp:
+    """How far augmentation moves a drawing: each image gets a draw from these ranges."""
+
+    rotate_degrees: float = 12
+    scale: tuple[float, float] = (0.85, 1.12)
+    shear: float = 0.15
+    shift_px: float = 2.0
+    elastic_px: float = 1.0  # std of the displacement, in a field smooth over ~7 px
+    thickness: float = 0.7  # blend weight towards a 3x3 dilation (>0) or erosion (<0)
+    unchanged_fraction: float = 0.25  # images left as drawn, so the originals are seen too
+
+    def card(self) -> dict:
+        return {"rotate_degrees": self.rotate_degrees, "scale": list(self.scale),
+                "shear": self.shear, "shift_px": self.shift_px, "elastic_px": self.elastic_px,
+                "thickness": self.thickness, "unchanged_fraction": self.unchanged_fraction}
+
+
+# "shipped" were chosen on MNIST and the measurement writers; the others ask, by cross-validation
+# (webapp.training.crossval --warp), whether writers never seen (their slants, proportions and
+# wobble) are better met by wider ranges, by a wobblier field alone, or by narrower ranges.
+WARPS = {"shipped": Warp(),
+         "strong": Warp(rotate_degrees=15, scale=(0.8, 1.15), shear=0.3, elastic_px=1.6,
+                        unchanged_fraction=0.15),
+         "elastic": Warp(elastic_px=1.6),
+         "gentle": Warp(rotate_degrees=8, scale=(0.9, 1.08), shear=0.1, shift_px=1.5,
+                        elastic_px=0.7)}
+SHIPPED_WARP = WARPS["shipped"]
+AUGMENTATION = SHIPPED_WARP.card()
 
 
 def _bilinear(images: tf.Tensor, ys: tf.Tensor, xs: tf.Tensor) -> tf.Tensor:
@@ -55,7 +78,7 @@ def _bilinear(images: tf.Tensor, ys: tf.Tensor, xs: tf.Tensor) -> tf.Tensor:
     return out
 
 
-def augment(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+def augment(x: tf.Tensor, seed: tf.Tensor, warp: Warp = SHIPPED_WARP) -> tf.Tensor:
     """x: (B,28,28,1) float32 in [0,1]; seed: shape (2,) int, so a run is reproducible."""
     b = tf.shape(x)[0]
     seeds = tf.random.experimental.stateless_split(seed, 8)
@@ -63,10 +86,11 @@ def augment(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
     def u(i: int, lo: float, hi: float, shape=None) -> tf.Tensor:
         return tf.random.stateless_uniform(shape if shape is not None else [b], seeds[i], lo, hi)
 
-    angle = u(0, -ROTATE, ROTATE)
-    scale = tf.exp(u(1, math.log(SCALE[0]), math.log(SCALE[1])))
-    shear = u(2, -SHEAR, SHEAR)
-    shift = u(3, -SHIFT, SHIFT, [b, 2])
+    rotate = math.radians(warp.rotate_degrees)
+    angle = u(0, -rotate, rotate)
+    scale = tf.exp(u(1, math.log(warp.scale[0]), math.log(warp.scale[1])))
+    shear = u(2, -warp.shear, warp.shear)
+    shift = u(3, -warp.shift_px, warp.shift_px, [b, 2])
     # Output pixel (v, u) around the centre samples the source at M @ (u, v) + centre - shift.
     c, s = tf.cos(angle) / scale, tf.sin(angle) / scale
     m00, m01, m10, m11 = c, -s + c * shear, s, c + s * shear
@@ -79,25 +103,25 @@ def augment(x: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
 
     src_x = col(m00) * gx + col(m01) * gy + 13.5 - col(shift[:, 0])
     src_y = col(m10) * gx + col(m11) * gy + 13.5 - col(shift[:, 1])
-    field = tf.random.stateless_normal([b, 4, 4, 2], seeds[4]) * ELASTIC
+    field = tf.random.stateless_normal([b, 4, 4, 2], seeds[4]) * warp.elastic_px
     field = tf.image.resize(field, [28, 28], method="bicubic")
     src_x += field[..., 0]
     src_y += field[..., 1]
     warped = _bilinear(x[..., 0], src_y, src_x)[..., None]
 
-    t = col(u(5, -THICKNESS, THICKNESS))[..., None]
+    t = col(u(5, -warp.thickness, warp.thickness))[..., None]
     dilated = tf.nn.max_pool2d(warped, 3, 1, "SAME")
     eroded = -tf.nn.max_pool2d(-warped, 3, 1, "SAME")
     thick = warped + tf.nn.relu(t) * (dilated - warped) + tf.nn.relu(-t) * (eroded - warped)
     # Preprocessing scales every drawing to peak 1, so a thinned stroke is thin, not faint.
     thick /= tf.maximum(tf.reduce_max(thick, axis=[1, 2, 3], keepdims=True), 1e-3)
-    # A quarter of the images stay as drawn, so the originals are seen too.
-    keep = col(u(6, 0.0, 1.0))[..., None] < 0.25
+    keep = col(u(6, 0.0, 1.0))[..., None] < warp.unchanged_fraction
     return tf.clip_by_value(tf.where(keep, x, thick), 0.0, 1.0)
 
 
 def pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, *, augment_data: bool, seed: int,
-             shuffle: bool = True, shard: bool = False) -> tf.data.Dataset:
+             shuffle: bool = True, shard: bool = False,
+             warp: Warp = SHIPPED_WARP) -> tf.data.Dataset:
     """uint8 images -> batches of float32 in [0,1] (augmented on the fly), prefetched. `shard`:
     under tf.distribute, every worker builds the same pipeline and reads its share of each batch
     (AutoShardPolicy.DATA: data held in memory has no files to split by)."""
@@ -117,7 +141,7 @@ def pipeline(x: np.ndarray, y: np.ndarray, batch_size: int, *, augment_data: boo
     if augment_data:
         counter = tf.data.Dataset.counter()
         ds = tf.data.Dataset.zip((counter, ds)).map(
-            lambda i, xy: (augment(xy[0], tf.stack([tf.cast(seed, tf.int64), i])), xy[1]),
+            lambda i, xy: (augment(xy[0], tf.stack([tf.cast(seed, tf.int64), i]), warp), xy[1]),
             num_parallel_calls=tf.data.AUTOTUNE,
         )
     return ds.prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,41 @@
+"""Augmentation's ranges (webapp.training.pipeline.Warp): the warp asked for is the warp applied."""
+
+import numpy as np
+import pytest
+
+tf = pytest.importorskip("tensorflow")
+
+from webapp.training import crossval, pipeline  # noqa: E402
+
+
+def batch() -> "tf.Tensor":
+    rng = np.random.default_rng(3)
+    x = np.zeros((32, 28, 28, 1), np.float32)
+    x[:, 6:22, 12:16] = 1.0  # a bar, a one
+    x[:, 6:9, 8:20] = rng.random((32, 3, 12, 1)).astype(np.float32)
+    x[:, 6, 8] = 1.0
+    return tf.constant(x)
+
+
+def test_a_warp_of_nothing_leaves_every_drawing_as_it_is():
+    still = pipeline.Warp(rotate_degrees=0, scale=(1.0, 1.0), shear=0, shift_px=0, elastic_px=0,
+                          thickness=0, unchanged_fraction=0)
+    x = batch()
+    out = pipeline.augment(x, tf.constant([1, 2], tf.int64), still).numpy()
+    np.testing.assert_allclose(out, x.numpy(), atol=1e-5)
+
+
+def test_the_strong_warp_moves_drawings_further_than_the_shipped_one():
+    x = batch()
+    moved = {name: float(np.abs(pipeline.augment(x, tf.constant([s, 9], tf.int64), warp).numpy()
+                                - x.numpy()).mean())
+             for name, warp in pipeline.WARPS.items() for s in [0]}
+    assert moved["strong"] > 1.2 * moved["shipped"] > 0
+
+
+def test_every_warp_can_be_asked_for_by_name():
+    import train
+
+    assert set(train.WARP_NAMES) == set(crossval.WARP_NAMES) == set(pipeline.WARPS)
+    assert train.parse_args(["--warp", "strong"]).warp == "strong"
+    assert train.parse_args([]).warp == "shipped"
