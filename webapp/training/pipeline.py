@@ -56,7 +56,6 @@ WARPS = {"shipped": Warp(),
          "gentle": Warp(rotate_degrees=8, scale=(0.9, 1.08), shear=0.1, shift_px=1.5,
                         elastic_px=0.7)}
 SHIPPED_WARP = WARPS["shipped"]
-AUGMENTATION = SHIPPED_WARP.card()
 
 
 def _bilinear(images: tf.Tensor, ys: tf.Tensor, xs: tf.Tensor) -> tf.Tensor:
