@@ -438,9 +438,10 @@ def test_crossval_keeps_each_architectures_recipes_apart(tmp_path, monkeypatch):
     summary = {"accuracy": {"mean": 0.9, "sd": 0.01, "min": 0.8}, "letters_rejected": {"mean": 0.9},
                "false_rejects": {"mean": 0.01}, "by_digit": {}}
 
-    def run(recipes, epochs, mnist_n, seed, log=print, arch=crossval.SHIPPED, probs_out=None):
+    def run(recipes, epochs, mnist_n, seed, log=print, arch=crossval.SHIPPED, probs_out=None,
+            warp="shipped"):
         return {"recipes": {r: {"summary": summary, "arch": arch} for r in recipes},
-                "settings": {"arch": arch, "epochs": epochs, "mnist_images": mnist_n}}
+                "settings": {"arch": arch, "warp": warp, "epochs": epochs, "mnist_images": mnist_n}}
 
     monkeypatch.setattr(crossval, "run", run)
     out = tmp_path / "cv.json"
@@ -451,6 +452,10 @@ def test_crossval_keeps_each_architectures_recipes_apart(tmp_path, monkeypatch):
     crossval.main(["--recipes", "wide11", "--arch", "cnn16", "--out", str(out)])
     saved = json.loads(out.read_text())["recipes"]
     assert set(saved) == {"styled11", "wide11"} and saved["wide11"]["arch"] == "cnn16"
+    # Another augmentation's ranges (--warp) are another recipe too.
+    crossval.main(["--recipes", "wide11", "--arch", "cnn16", "--warp", "gentle", "--out", str(out)])
+    saved = json.loads(out.read_text())
+    assert set(saved["recipes"]) == {"wide11"} and saved["settings"]["warp"] == "gentle"
 
 
 def test_crossval_can_render_with_another_pen_clamp_and_keeps_those_results_apart(
@@ -467,7 +472,8 @@ def test_crossval_can_render_with_another_pen_clamp_and_keeps_those_results_apar
     summary = {"accuracy": {"mean": 0.9, "sd": 0.01, "min": 0.8}, "letters_rejected": {"mean": 0.9},
                "false_rejects": {"mean": 0.01}, "by_digit": {}}
 
-    def run(recipes, epochs, mnist_n, seed, log=print, arch=crossval.SHIPPED, probs_out=None):
+    def run(recipes, epochs, mnist_n, seed, log=print, arch=crossval.SHIPPED, probs_out=None,
+            warp="shipped"):
         pens.append(drawings.export_pen(small, drawings.pad_config()["penWidth"]))
         return {"recipes": {r: {"summary": summary} for r in recipes},
                 "settings": {"arch": arch, "epochs": epochs, "mnist_images": mnist_n}}
