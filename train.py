@@ -18,6 +18,7 @@ import re
 import shlex
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 # oneDNN made CNN training 25-30% faster on a 2-core CPU; logs at INFO level are noise here.
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parent
 MODEL_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 DEFAULT_OUT = "runs/{arch}.keras"  # defaults are relative to this file's folder, not the cwd
 DEFAULT_REAL = "data/unipen/dev.jsonl.gz"
-# webapp.training.pipeline.WARPS, named without importing TensorFlow
+# webapp.training.warps.WARPS, repeated so `--help` needs no import (webapp imports Flask)
 WARP_NAMES = ("shipped", "strong", "elastic", "gentle")
 # --styles -> the rendered kind (webapp.training.variety) of the second copy of the real digits;
 # here rather than in variety, whose import (NumPy, Pillow, Flask) would slow --help many times over.
@@ -58,8 +59,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True,
                    help="rotation, scale, shear, shift, elastic and stroke-thickness changes")
     p.add_argument("--warp", default="shipped", choices=WARP_NAMES,
-                   help="augmentation's ranges (webapp.training.pipeline.WARPS; 'strong' is "
-                        "cross-validated against the shipped ones in the README)")
+                   help="augmentation's ranges (webapp.training.warps.WARPS; the others are "
+                        "cross-validated against the shipped ones in the README, and not shipped)")
     p.add_argument("--real", default=DEFAULT_REAL,
                    help="pen-drawn digits (JSON lines of strokes) rendered as extra training data; "
                         "never the writers of the final group (webapp.training.variety."
@@ -338,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
         "batch_size": args.batch_size,
         "strategy": {"name": dist.description, "replicas": replicas, "global_batch": global_batch,
                      "learning_rate_scaled_by": replicas, "backup_dir": backup},
-        "augmentation": ({"warp": args.warp, **training.WARPS[args.warp].card()} if args.augment
+        "augmentation": ({"warp": args.warp, **asdict(training.WARPS[args.warp])} if args.augment
                          else None),
         "seed": args.seed,
         "data": {"source": mnist.source, "sha256": mnist.sha256,

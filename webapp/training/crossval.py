@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from webapp.training import drawings, variety
+from webapp.training.warps import WARPS
 
 RECIPES = {
     # name: (which rendered digits, "not a digit" class)
@@ -156,8 +157,6 @@ def writer_summary(per_fold: list[dict]) -> dict:
 # an "arch" are the shipped one's.
 FIRST_BLOCKS = {"cnn32": (32, 32), "cnn16": (16, 32), "cnn-one-conv": (32,)}
 SHIPPED = "cnn32"
-# pipeline.WARPS, named without importing TensorFlow
-WARP_NAMES = ("shipped", "strong", "elastic", "gentle")
 
 
 def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
@@ -208,7 +207,7 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
                 keras.optimizers.schedules.CosineDecay(2e-3, steps)),
                 loss="sparse_categorical_crossentropy")
             model.fit(training.pipeline(x, y, 128, augment_data=True, seed=seed,
-                                        warp=training.WARPS[warp]), epochs=epochs, verbose=0)
+                                        warp=WARPS[warp]), epochs=epochs, verbose=0)
             pd, pl, ps = (training.predict_batches(model, images.astype("float32") / 255.0)
                           for images in (test_d["x"], test_l, test_s))
             figures = measure(pd, test_d, pl, ps)
@@ -326,7 +325,7 @@ def threshold_choice(recipe: str, full_length: list[Path] | None = None,
     line). Only runs of one length are pooled: `epochs` (the model's), else the nearest length
     there is (the longer on a tie; the longest when not given). Else the short runs' choice; 0.5
     before the recipe has been cross-validated. Runs with other augmentation ranges than `warp`
-    (pipeline.WARPS) are another recipe's and never vote."""
+    (warps.WARPS) are another recipe's and never vote."""
     if full_length is None:
         full_length = sorted(FULL_LENGTH.glob("*.json"))
     if short is None:
@@ -449,8 +448,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--arch", default=SHIPPED, choices=sorted(FIRST_BLOCKS),
                    help="the cnn's first block (the shipped one by default)")
-    p.add_argument("--warp", default="shipped", choices=WARP_NAMES,
-                   help="augmentation's ranges (webapp.training.pipeline.WARPS)")
+    p.add_argument("--warp", default="shipped", choices=list(WARPS),
+                   help="augmentation's ranges (webapp.training.warps.WARPS)")
     p.add_argument("--out", default="benchmarks/results/crossval.json")
     p.add_argument("--save-probs", type=Path, default=None,
                    help="keep every fold's out-of-fold probabilities here (.npz), for --ensemble")

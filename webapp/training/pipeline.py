@@ -21,6 +21,7 @@ import tensorflow as tf
 from webapp import preprocess
 from webapp.training import datasets, drawings
 from webapp.training.quiet import quiet_native_output
+from webapp.training.warps import WARPS, Warp
 
 # --- augmentation -----------------------------------------------------------------------------
 # One random warp per image: rotation, scale, shear and shift (an affine map) plus a smooth elastic
@@ -28,34 +29,7 @@ from webapp.training.quiet import quiet_native_output
 # the batch so two CPU cores keep up with the convolutions.
 
 
-@dataclass(frozen=True)
-class Warp:
-    """How far augmentation moves a drawing: each image gets a draw from these ranges."""
-
-    rotate_degrees: float = 12
-    scale: tuple[float, float] = (0.85, 1.12)
-    shear: float = 0.15
-    shift_px: float = 2.0
-    elastic_px: float = 1.0  # std of the displacement, in a field smooth over ~7 px
-    thickness: float = 0.7  # blend weight towards a 3x3 dilation (>0) or erosion (<0)
-    unchanged_fraction: float = 0.25  # images left as drawn, so the originals are seen too
-
-    def card(self) -> dict:
-        return {"rotate_degrees": self.rotate_degrees, "scale": list(self.scale),
-                "shear": self.shear, "shift_px": self.shift_px, "elastic_px": self.elastic_px,
-                "thickness": self.thickness, "unchanged_fraction": self.unchanged_fraction}
-
-
-# "shipped" were chosen on MNIST and the measurement writers; the others ask, by cross-validation
-# (webapp.training.crossval --warp), whether writers never seen (their slants, proportions and
-# wobble) are better met by wider ranges, by a wobblier field alone, or by narrower ranges.
-WARPS = {"shipped": Warp(),
-         "strong": Warp(rotate_degrees=15, scale=(0.8, 1.15), shear=0.3, elastic_px=1.6,
-                        unchanged_fraction=0.15),
-         "elastic": Warp(elastic_px=1.6),
-         "gentle": Warp(rotate_degrees=8, scale=(0.9, 1.08), shear=0.1, shift_px=1.5,
-                        elastic_px=0.7)}
-SHIPPED_WARP = WARPS["shipped"]
+SHIPPED_WARP = WARPS["shipped"]  # WARPS and Warp: webapp.training.warps
 
 
 def _bilinear(images: tf.Tensor, ys: tf.Tensor, xs: tf.Tensor) -> tf.Tensor:

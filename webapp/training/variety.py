@@ -267,12 +267,16 @@ def restyle(d: Drawing, rng: np.random.Generator, style: Style) -> Drawing:
     return out
 
 
+# Fives and nines: a style of their own (the Style field with its share), from a generator of
+# their own (seeded by these).
+OWN_STYLES = {5: ("floating", "float:", 1848, float_five), 9: ("curl", "curl:", 1850, curl_nine)}
+
+
 def _restyle(d: Drawing, rng: np.random.Generator, how: Style) -> Drawing:
-    # fives and nines: a style of their own, from a generator of their own
-    share, salt, draw = {5: (how.floating, ("float:", 1848), float_five),
-                         9: (how.curl, ("curl:", 1850), curl_nine)}.get(d.label, (0.0, None, None))
+    field, salt, key, draw = OWN_STYLES.get(d.label, (None, "", 0, None))
+    share = getattr(how, field) if field else 0.0
     if share:
-        own = np.random.default_rng([_hash(salt[0] + d.id), salt[1]])
+        own = np.random.default_rng([_hash(salt + d.id), key])
         if own.random() >= share:
             return d
         return Drawing(d.id + "#styled", d.label, d.writer, d.site, draw(d.strokes, own))
