@@ -1,11 +1,17 @@
 """Augmentation's ranges (webapp.training.pipeline.Warp): the warp asked for is the warp applied."""
 
+import json
+from dataclasses import asdict
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 tf = pytest.importorskip("tensorflow")
 
 from webapp.training import pipeline, warps  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def batch() -> "tf.Tensor":
@@ -39,3 +45,20 @@ def test_every_warp_can_be_asked_for_by_name():
     assert set(train.WARP_NAMES) == set(warps.WARPS)
     assert train.parse_args(["--warp", "strong"]).warp == "strong"
     assert train.parse_args([]).warp == "shipped"
+
+
+def test_a_cards_ranges_are_the_warp_it_was_trained_with():
+    gentle = warps.WARPS["gentle"]
+    written = {"warp": "gentle", **asdict(gentle)}  # what train.py writes
+    assert warps.warp_of_card({"augmentation": json.loads(json.dumps(written))}) == gentle
+    assert warps.warp_of_card({"augmentation": {"warp": "strong"}}) == warps.WARPS["strong"]
+    # cards from before the ranges had names: the ranges alone are enough
+    assert warps.warp_of_card({"augmentation": asdict(gentle)}) == gentle
+    shipped = json.loads((ROOT / "models" / "cnn.json").read_text())
+    assert warps.warp_of_card(shipped) == pipeline.SHIPPED_WARP
+    for unknown in ({}, {"augmentation": None}, {"augmentation": True}):
+        assert warps.warp_of_card(unknown) == warps.WARPS["shipped"]
+    with pytest.raises(ValueError, match="swirl"):
+        warps.warp_of_card({"augmentation": {"swirl": 3.0}})
+    with pytest.raises(ValueError, match="wild"):
+        warps.warp_of_card({"augmentation": {"warp": "wild"}})

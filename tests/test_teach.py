@@ -253,3 +253,40 @@ def test_a_cancelled_or_failing_job_leaves_the_served_model_untouched(app, clien
     assert (models / "cnn.tflite").read_bytes() == shipped
     assert not (models / f"class-{code.lower()}.tflite").exists()
     assert json.loads((models / "cnn.json").read_text())["name"] == "cnn"
+
+
+class Stop(Exception):
+    pass
+
+
+def test_teaching_moves_drawings_as_the_models_own_training_did(models, monkeypatch):
+    """A model trained with other augmentation ranges is taught with those, not the shipped ones;
+    ranges this code cannot apply are refused before anything is trained."""
+    from dataclasses import asdict
+
+    from webapp.training import pipeline, warps
+
+    card = json.loads((models / "cnn.json").read_text())
+    card["augmentation"] = {"warp": "gentle", **asdict(warps.WARPS["gentle"])}
+    (models / "cnn.json").write_text(json.dumps(card))
+    seen = []
+
+    def stop_at_the_pipeline(*args, warp=pipeline.SHIPPED_WARP, **kwargs):
+        seen.append(warp)
+        raise Stop
+
+    monkeypatch.setattr(pipeline, "pipeline", stop_at_the_pipeline)
+    sample = ROOT / "tests" / "data" / "real_sample.jsonl.gz"
+    with pytest.raises(Stop):
+        finetune.run(models / "cnn.keras", [str(sample)], models / "taught.keras", data=SLICE,
+                     emit=lambda event: None)
+    assert seen == [warps.WARPS["gentle"]]
+
+    card["augmentation"] = {"swirl": 2.0}
+    (models / "cnn.json").write_text(json.dumps(card))
+    loaded = []
+    monkeypatch.setattr(finetune, "measure_inputs", lambda *a: loaded.append(a))
+    with pytest.raises(ValueError, match="swirl"):
+        finetune.run(models / "cnn.keras", [str(sample)], models / "taught.keras", data=SLICE,
+                     emit=lambda event: None)
+    assert not loaded  # refused before the model and the data were loaded

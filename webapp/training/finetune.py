@@ -36,7 +36,7 @@ import signal
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
@@ -44,6 +44,7 @@ import numpy as np
 from webapp import paths, preprocess
 from webapp.training import drawings
 from webapp.training.quiet import quiet_native_output
+from webapp.training.warps import warp_of_card
 
 EPOCHS = 3
 LEARNING_RATE = 5e-4
@@ -242,6 +243,10 @@ def run(source: Path, extra_paths: Sequence[str], out: Path, *, epochs: int = EP
     check_enough(extra)
     if out.exists() and not force:
         raise FileExistsError(f"{out} exists")
+    source_card = {}
+    if source.with_suffix(".json").is_file():
+        source_card = json.loads(source.with_suffix(".json").read_text())
+    warp = warp_of_card(source_card)  # refused here, before a minute of training, if unknown
     train_idx, held_idx, unseen_idx = split_by_writer(extra, seed)
     emit({"event": "start", "drawings": len(extra), "students": len(set(extra.writer)),
           "train": len(train_idx), "held_back": len(held_idx), "unseen": len(unseen_idx)})
@@ -293,7 +298,8 @@ def run(source: Path, extra_paths: Sequence[str], out: Path, *, epochs: int = EP
     model.compile(optimizer=keras.optimizers.Adam(
         keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(steps, 1))),
         loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    ds = training.pipeline(x_fit, y_fit, batch, augment_data=True, seed=seed)
+    # The source's own ranges: a model trained on gentler warps is not taught on wilder ones.
+    ds = training.pipeline(x_fit, y_fit, batch, augment_data=True, seed=seed, warp=warp)
     held_x = extra.x[held_idx].astype("float32")[..., None] / 255.0
 
     class Progress(keras.callbacks.Callback):
@@ -327,9 +333,6 @@ def run(source: Path, extra_paths: Sequence[str], out: Path, *, epochs: int = EP
     training.write_atomic(tflite, training.to_tflite(model))
     x_test = mnist.x_test[:2000].astype("float32") / 255.0
     agreement = training.litert_agreement(tflite, x_test, predict(x_test))
-    source_card = {}
-    if source.with_suffix(".json").is_file():
-        source_card = json.loads(source.with_suffix(".json").read_text())
     card = {
         "name": out.stem,
         "architecture": source_card.get("architecture", "cnn"),
@@ -351,6 +354,10 @@ def run(source: Path, extra_paths: Sequence[str], out: Path, *, epochs: int = EP
                              + ("; a tenth letters and shapes (not a digit)"
                                 if model.output_shape[-1] == 11 else ""),
                    "batchnorm": "frozen", "augmentation": True},
+        # train.py's form, so a model taught again is taught with the same ranges
+        "augmentation": {**({"warp": source_card["augmentation"]["warp"]}
+                            if "warp" in (source_card.get("augmentation") or {}) else {}),
+                         **asdict(warp)},
         "before": {k: round(v, 5) for k, v in before.items()},
         "after": {k: round(v, 5) for k, v in after.items()},
         "mnist_test_accuracy": round(after["mnist_test"], 5),

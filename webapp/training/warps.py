@@ -3,7 +3,7 @@ from. Apart from the pipeline so cross-validation can name them without importin
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
@@ -28,3 +28,28 @@ WARPS = {"shipped": Warp(),
          "elastic": Warp(elastic_px=1.6),
          "gentle": Warp(rotate_degrees=8, scale=(0.9, 1.08), shear=0.1, shift_px=1.5,
                         elastic_px=0.7)}
+
+
+def warp_of_card(card: dict) -> Warp:
+    """The ranges a model was trained with, from its card (train.py writes them under
+    "augmentation"), so that teaching it more moves drawings as its training did. A card from
+    before the ranges were recorded, or of a model trained without augmentation, gets the shipped
+    ranges. Raises ValueError for ranges this code cannot apply (a card edited by hand, or from a
+    newer version)."""
+    recorded = card.get("augmentation")
+    if not isinstance(recorded, dict):
+        return WARPS["shipped"]
+    ranges = {k: v for k, v in recorded.items() if k != "warp"}
+    if not ranges:
+        name = recorded.get("warp", "shipped")
+        if name not in WARPS:
+            raise ValueError(f"the model's card names augmentation ranges {name!r}, "
+                             f"not one of {sorted(WARPS)}")
+        return WARPS[name]
+    unknown = set(ranges) - {f.name for f in fields(Warp)}
+    if unknown:
+        raise ValueError(f"the model's card has augmentation ranges this code cannot apply: "
+                         f"{sorted(unknown)}")
+    if "scale" in ranges:
+        ranges["scale"] = tuple(float(v) for v in ranges["scale"])
+    return Warp(**ranges)
