@@ -428,6 +428,47 @@ def test_crossval_trains_on_the_training_folds_lookalikes_only():
         assert list(y) == [0, 0, 3] + [9] * added
 
 
+def test_crossval_adds_scribbles_from_the_first_half_only():
+    """scribble11's extra "not a digit" drawings come from the half of the scribbles that is never
+    measured, as many as MORE_NOT_DIGIT says; other recipes get none."""
+    from webapp.training import crossval
+
+    n = 40
+    x = np.zeros((n, 28, 28), np.uint8)
+    x[:, 0, 0] = np.arange(n)  # which scribble each image is
+    sets = {"styled-float-theta": {"x": np.zeros((1, 28, 28), np.uint8), "y": np.full(1, 3, np.uint8),
+                                   "writer": np.asarray(["a"]), "id": np.asarray(["d"])},
+            "letters": {"x": np.zeros((0, 28, 28), np.uint8), "y": np.zeros(0, np.uint8),
+                        "writer": np.asarray([], str)},
+            "shapes": {"x": np.zeros((4, 28, 28), np.uint8), "y": np.full(4, 10, np.uint8)},
+            "scribbles": {"x": x, "y": np.full(n, 10, np.uint8)}}
+    mx, my = np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)
+    plain, _ = crossval.training_set(mx, my, sets, {"fold0"}, {"a": "fold0"},
+                                     styled="styled-float-theta", not_digit=True, seed=0)
+    more, y = crossval.training_set(mx, my, sets, {"fold0"}, {"a": "fold0"},
+                                    styled="styled-float-theta", not_digit=True, seed=0,
+                                    more=("scribbles", 15))
+    assert len(more) == len(plain) + 15 and list(y[len(plain):]) == [10] * 15
+    picked = more[len(plain):, 0, 0]
+    assert len(set(picked.tolist())) == 15 and picked.max() < n // 2
+    assert crossval.MORE_NOT_DIGIT.get("thetafloat11") is None
+    assert crossval.RECIPES["scribble11"] == crossval.RECIPES["thetafloat11"]
+
+
+def test_scribbles_are_of_three_kinds_and_leave_the_shapes_alone():
+    a, b = variety.scribbles(30, seed=4), variety.scribbles(30, seed=4)
+    assert [d.strokes for d in a] == [d.strokes for d in b]  # reproducible
+    kinds = [d.id.split("/")[1] for d in a]
+    assert kinds[:3] == list(variety.SCRIBBLES) and all(d.label == variety.NOT_DIGIT for d in a)
+    assert all(2 <= len(d.strokes) <= 4 for d, k in zip(a, kinds) if k == "scrawl")
+    assert all(len(d.strokes) == 1 for d, k in zip(a, kinds) if k in ("scribble", "fill"))
+    pts = np.concatenate([np.asarray(s) for d in a for s in d.strokes])
+    assert np.isfinite(pts).all() and pts.min() > -0.5 and pts.max() < 1.5
+    # shapes() draws from its own generator: its drawings do not depend on scribbles existing
+    assert [d.id for d in variety.shapes(16, 0)] == [f"shape/{k}/{i}"
+                                                     for i, k in enumerate(variety.SHAPES)]
+
+
 def test_crossval_keeps_each_architectures_recipes_apart(tmp_path, monkeypatch):
     """Runs with the same settings merge into one results file, recipe by recipe; a run of
     another architecture (--arch) must not mix with them under the same recipe names."""
