@@ -36,6 +36,7 @@ RECIPES = {
     "float11": ("styled-float", True),
     "thetafloat11": ("styled-float-theta", True),
     "curl11": ("styled-float-theta-curl", True),
+    "scribble11": ("styled-float-theta", True),
     "jitter11": ("styled-jitter", True),
     "jitter11-no01": ("styled-jitter-no01", True),
     "look11": ("styled-wide", True),
@@ -44,6 +45,9 @@ RECIPES = {
 # Recipes that also train on another rendered kind of drawings (of the training folds' writers),
 # and which of its letters (by the letter after '|' in the id; None: all).
 EXTRA = {"look11": ("lookalikes", None), "look11-Iqg": ("lookalikes", "Iqg")}
+# Recipes whose "not a digit" also learns from another synthetic kind (the first half of its
+# rendering; the second half is measured), and how many of it per run.
+MORE_NOT_DIGIT = {"scribble11": ("scribbles", 1500)}
 # Recipes trained on one fold of writers fewer (three of the four, the next fold left out too):
 # against the same recipe on four, what a quarter more writers is worth.
 FEWER = "-fewer"
@@ -54,10 +58,11 @@ NONE_SHAPES = 2000
 def training_set(mnist_x: np.ndarray, mnist_y: np.ndarray, sets: dict, train_groups: set[str],
                  groups: dict[str, str], *, styled: str, not_digit: bool, seed: int,
                  letters: int = NONE_LETTERS, shapes: int = NONE_SHAPES,
-                 extra: tuple[str, str | None] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 extra: tuple[str, str | None] | None = None,
+                 more: tuple[str, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """MNIST + the real digits of `train_groups` (`styled`: which rendering of them; `extra`:
     another rendered kind of theirs and which letters of it, as in EXTRA) + optionally letters and
-    shapes as class 10."""
+    shapes as class 10 (`more`: and this many of another synthetic kind, as in MORE_NOT_DIGIT)."""
     rng = np.random.default_rng([seed, 5])
     digits = sets[styled]
     keep = in_groups(digits["writer"], train_groups, groups)
@@ -79,6 +84,13 @@ def training_set(mnist_x: np.ndarray, mnist_y: np.ndarray, sets: dict, train_gro
         sidx = rng.choice(half, min(shapes, half), replace=False)
         xs += [lt["x"][idx], sh["x"][sidx]]
         ys += [lt["y"][idx], sh["y"][sidx]]
+        if more:
+            kind, count = more
+            mo = sets[kind]
+            half = len(mo["x"]) // 2
+            midx = np.random.default_rng([seed, 6]).choice(half, min(count, half), replace=False)
+            xs.append(mo["x"][midx])
+            ys.append(mo["y"][midx])
     return np.concatenate(xs), np.concatenate(ys).astype(np.uint8)
 
 
@@ -133,6 +145,15 @@ def measure(probs_digits: np.ndarray, digits: dict, probs_letters: np.ndarray,
     return out
 
 
+SCRIBBLE_THRESHOLDS = (0.5, 0.75, 0.85, 0.9)
+
+
+def scribble_figures(probs: np.ndarray, kinds: np.ndarray) -> dict:
+    """The share of scribbles answered "not a digit", by kind (variety.SCRIBBLES) and threshold."""
+    return {k: {str(t): float(rejected(probs[kinds == k], t).mean()) for t in SCRIBBLE_THRESHOLDS}
+            for k in sorted(set(kinds.tolist()))}
+
+
 def out_of_fold_writers(per_fold: list[dict]) -> dict[str, float]:
     """Every out-of-fold writer's accuracy, from the folds' figures (measure)."""
     return {w: a for figures in per_fold for w, a in figures.get("by_writer", {}).items()}
@@ -166,7 +187,8 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
     from webapp.training import architectures, datasets
     from webapp.training import pipeline as training
 
-    kinds = {"digits", "letters", "shapes"} | {RECIPES[r.removesuffix(FEWER)][0] for r in recipes}
+    kinds = {"digits", "letters", "shapes", "scribbles"} | {RECIPES[r.removesuffix(FEWER)][0]
+                                                            for r in recipes}
     kinds |= {EXTRA[r.removesuffix(FEWER)][0] for r in recipes if r.removesuffix(FEWER) in EXTRA}
     sets = {k: variety.rendered(k, log=log) for k in sorted(kinds)}
     groups = variety.digit_groups()
@@ -176,6 +198,10 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
     folds = [f"fold{k}" for k in range(variety.FOLDS)]
     sh = sets["shapes"]
     half = len(sh["x"]) // 2
+    # every recipe is measured on the same scribbles, none of them trained on
+    sc = sets["scribbles"]
+    test_sc = sc["x"][len(sc["x"]) // 2:]
+    test_sc_kind = np.asarray([i.split("/")[1] for i in sc["id"][len(sc["x"]) // 2:]])
     results: dict = {"recipes": {}, "folds": {}, "settings": {
         "arch": arch, "warp": warp, "epochs": epochs, "mnist_images": mnist_n, "seed": seed,
         "letters_per_run": NONE_LETTERS,
@@ -198,7 +224,8 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
                 train_groups = set(folds) - {fold}
             x, y = training_set(mx, my, sets, train_groups, groups, styled=styled,
                                 not_digit=not_digit, seed=seed,
-                                extra=EXTRA.get(name.removesuffix(FEWER)))
+                                extra=EXTRA.get(name.removesuffix(FEWER)),
+                                more=MORE_NOT_DIGIT.get(name.removesuffix(FEWER)))
             keras.utils.set_random_seed(seed)
             started = time.perf_counter()
             model = architectures.cnn(11 if not_digit else 10, first=FIRST_BLOCKS[arch])
@@ -211,6 +238,10 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
             pd, pl, ps = (training.predict_batches(model, images.astype("float32") / 255.0)
                           for images in (test_d["x"], test_l, test_s))
             figures = measure(pd, test_d, pl, ps)
+            if not_digit:
+                figures["scribbles_rejected"] = scribble_figures(
+                    training.predict_batches(model, test_sc.astype("float32") / 255.0),
+                    test_sc_kind)
             figures["seconds"] = round(time.perf_counter() - started, 1)
             figures["training_images"] = int(len(x))
             results["recipes"].setdefault(name, {})[fold] = figures
@@ -224,7 +255,10 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
             log(f"{fold} {name}: accuracy {figures['accuracy']:.2%}, zeros "
                 f"{figures['by_digit']['0']:.1%}, ones {figures['by_digit']['1']:.1%}, letters "
                 f"rejected {figures['letters_rejected']:.1%}, shapes {figures['shapes_rejected']:.1%}"
-                f", digits rejected {figures['false_rejects']:.2%} ({figures['seconds']} s)")
+                f", digits rejected {figures['false_rejects']:.2%}" + (
+                    ", scribbles at 0.85 " + " ".join(
+                        f"{k} {v['0.85']:.0%}" for k, v in figures["scribbles_rejected"].items())
+                    if "scribbles_rejected" in figures else "") + f" ({figures['seconds']} s)")
     for name in recipes:
         per = results["recipes"][name]
         per["summary"] = summarize(per, folds, oof[name] if RECIPES[name.removesuffix(FEWER)][1]
@@ -247,6 +281,11 @@ def summarize(per: dict, folds: list[str], oof: dict | None) -> dict:
         summary[key] = {k: {"mean": float(np.mean([per[f][key][k] for f in folds])),
                             "min": float(np.min([per[f][key][k] for f in folds]))} for k in names}
     summary["by_writer"] = writer_summary([per[f] for f in folds])
+    if all("scribbles_rejected" in per[f] for f in folds):
+        first = per[folds[0]]["scribbles_rejected"]
+        summary["scribbles_rejected"] = {
+            k: {t: float(np.mean([per[f]["scribbles_rejected"][k][t] for f in folds]))
+                for t in first[k]} for k in first}
     if oof:
         summary["threshold"] = choose_threshold(*(np.concatenate(oof[k])
                                                   for k in ("digits", "letters", "shapes")))
@@ -504,6 +543,9 @@ def main(argv: list[str] | None = None) -> int:
               f"letters rejected {s['letters_rejected']['mean']:.1%}, false rejects "
               f"{s['false_rejects']['mean']:.2%}; by digit (mean/min): " + ", ".join(
                   f"{d} {v['mean']:.1%}/{v['min']:.1%}" for d, v in s["by_digit"].items()))
+        if s.get("scribbles_rejected"):
+            print("  scribbles rejected (at 0.5 / 0.85): " + ", ".join(
+                f"{k} {v['0.5']:.1%} / {v['0.85']:.1%}" for k, v in s["scribbles_rejected"].items()))
         if s.get("by_writer"):
             w = s["by_writer"]
             print(f"  by writer ({w['count']} writers, each once): mean {w['mean']:.2%}, median "

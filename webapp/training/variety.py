@@ -400,6 +400,15 @@ def _shape(kind: str, rng: np.random.Generator) -> Strokes:
         ring = list(zip((0.5 + 0.5 * np.cos(t)).tolist(), (0.5 + 0.5 * np.sin(t)).tolist()))
         mouth = [(0.5 + 0.25 * math.cos(a), 0.55 + 0.2 * math.sin(a)) for a in np.linspace(0.3, 2.8, 10)]
         return [ring, [(0.35, 0.35)], [(0.65, 0.35)], mouth]
+    if kind == "scrawl":  # several scribbles over each other, the pen lifted between them
+        return [s for _ in range(int(rng.integers(2, 5))) for s in _shape("scribble", rng)]
+    if kind == "fill":  # colouring a patch in: back and forth, turned any way
+        n = int(rng.integers(5, 15))
+        a, w = math.radians(u(-70, 70)), u(0.5, 1.0)
+        rows = [((0.5 - w / 2) if i % 2 == 0 else (0.5 + w / 2), i / n) for i in range(n + 1)]
+        c, si = math.cos(a), math.sin(a)
+        return [[(0.5 + (x - 0.5) * c - (y - 0.5) * si, 0.5 + (x - 0.5) * si + (y - 0.5) * c)
+                 for x, y in _polygon(rows, closed=False)]]
     raise ValueError(kind)
 
 
@@ -415,6 +424,24 @@ def shapes(count: int, seed: int) -> list[Drawing]:
         kind = SHAPES[i % len(SHAPES)]
         strokes = [_wobble(s, rng, 0.03) for s in _shape(kind, rng)]
         out.append(Drawing(f"shape/{kind}/{i}", NOT_DIGIT, f"synthetic/{i % 97}", "synthetic", strokes))
+    return out
+
+
+# A room of students asked for anything draws scribbles: the most varied "not a digit", which the
+# shapes above hold one kind of in sixteen.
+SCRIBBLES = ("scribble", "scrawl", "fill")
+
+
+def scribbles(count: int, seed: int) -> list[Drawing]:
+    """Scribbles of three kinds (SCRIBBLES), drawn by a shaky hand, from a generator of their own
+    (shapes() is unchanged by them)."""
+    rng = np.random.default_rng([seed, 7927])
+    out = []
+    for i in range(count):
+        kind = SCRIBBLES[i % len(SCRIBBLES)]
+        strokes = [_wobble(s, rng, 0.03) for s in _shape(kind, rng)]
+        out.append(Drawing(f"scribbles/{kind}/{i}", NOT_DIGIT, f"synthetic/{i % 97}", "synthetic",
+                           strokes))
     return out
 
 
@@ -492,7 +519,8 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
       same but for zeros and ones;
     - 'letters': every clearly-not-a-digit letter, in one random placement;
     - 'lookalikes': letters drawn like a digit, as that digit (AS_DIGIT), one random placement;
-    - 'shapes': synthetic lines, dots, scribbles and shapes, one random placement each.
+    - 'shapes': synthetic lines, dots, scribbles and shapes, one random placement each;
+    - 'scribbles': synthetic scribbles of three kinds (SCRIBBLES), one random placement each.
     Returns x (uint8 28x28), y, writer (str) and placement (str)."""
     from webapp import preprocess
     from webapp.training import datasets
@@ -518,6 +546,8 @@ def rendered(kind: str, seed: int = 0, log=print) -> dict[str, np.ndarray]:
         items, placements = load_lookalikes(), None
     elif kind == "shapes":
         items, placements = shapes(8000, seed), None
+    elif kind == "scribbles":
+        items, placements = scribbles(4000, seed), None
     else:
         raise ValueError(kind)
     log(f"Rendering {kind}: {len(items)} drawings x {len(placements or [1])} placements (cached after)")
