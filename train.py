@@ -77,6 +77,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "(of O o -> 0, I -> 1, q g -> 9: data/unipen-letters/lookalikes.jsonl.gz, "
                         "writers outside the final group unless --with-final-group); "
                         "cross-validated as look11 (OoIqg) and look11-Iqg, and not shipped")
+    p.add_argument("--scribbles", type=int, default=0, metavar="N",
+                   help="also teach 'not a digit' with N more scribbles of three kinds (scribbled, "
+                        "scrawled over, coloured in: webapp/training/variety.py's scribbles), "
+                        "drawn from the half never measured (at most 2,000); cross-validated as "
+                        "scribble11 with 1,500 a run, whose threshold the card then takes")
     p.add_argument("--styles", default="theta-float", choices=list(STYLE_KINDS),
                    help="the second copy restyles zeros, ones and sevens the way MNIST never shows "
                         "them: slashes through zeros, flags (and feet) on ones, bars across sevens "
@@ -156,6 +161,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
             p.error(f"{f}: no such file")
     if args.real != "none" and not Path(args.real).is_file():
         p.error(f"--real {args.real}: no such file ('none' to train on MNIST only)")
+    if not 0 <= args.scribbles <= 2000:
+        p.error("--scribbles: 0 to 2000 (the half of the scribbles that is never measured)")
+    if args.scribbles and not args.not_digit:
+        p.error("--scribbles teaches 'not a digit': not with --no-not-digit")
     if args.lookalikes:
         from webapp.training.variety import AS_DIGIT
 
@@ -288,7 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.not_digit:
         from webapp.training import crossval
 
-        recipe = crossval.recipe_for(STYLE_KINDS[args.styles], args.lookalikes)
+        recipe = crossval.recipe_for(STYLE_KINDS[args.styles], args.lookalikes,
+                                     "scribbles" if args.scribbles else None)
         not_digit = crossval.not_digit_card(probs, y_test, recipe, none_count,
                                               epochs=args.epochs,
                                               warp=args.warp if args.augment else "shipped")
@@ -354,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
                                    "images": real_count, "copies": args.real_copies,
                                    "styles": args.styles, "lookalike_letters":
                                    args.lookalikes or None},
-                 "not_digit": none_count},
+                 "not_digit": none_count, "scribbles": args.scribbles},
         "mnist_test_accuracy": round(accuracy, 5),
         "litert_vs_keras": agreement,
         "per_class_accuracy": per_class,
@@ -441,7 +451,9 @@ def not_digit_data(args: argparse.Namespace, log):
         letters = [d for d in variety.load_letters()
                    if _trains_on(args, variety.group_of(d.writer, groups))]
         items = [letters[int(i)] for i in rng.choice(len(letters), args.limit, replace=False)]
-        x, y, _, _ = variety.render_inputs(items + variety.shapes(args.limit // 4, args.seed), 0)
+        more = variety.scribbles(min(args.scribbles, args.limit // 8), args.seed)
+        x, y, _, _ = variety.render_inputs(
+            items + variety.shapes(args.limit // 4, args.seed) + more, 0)
         return x, y
     letters, shapes = variety.rendered("letters", log=log), variety.rendered("shapes", log=log)
     idx = np.flatnonzero([_trains_on(args, variety.group_of(w, groups)) for w in letters["writer"]])
@@ -449,6 +461,11 @@ def not_digit_data(args: argparse.Namespace, log):
     half = len(shapes["x"]) // 2  # the second half is for measuring
     x = np.concatenate([letters["x"][idx], shapes["x"][:half]])
     y = np.concatenate([letters["y"][idx], shapes["y"][:half]])
+    if args.scribbles:
+        more = variety.rendered("scribbles", log=log)
+        # the first half: cross-validation measures the second
+        pick = rng.choice(len(more["x"]) // 2, args.scribbles, replace=False)
+        x, y = np.concatenate([x, more["x"][pick]]), np.concatenate([y, more["y"][pick]])
     return x, y
 
 

@@ -23,13 +23,14 @@ sys.path.insert(0, str(ROOT))
 
 
 def recipe_on_card(card: dict) -> str:
-    """The recipe of the --styles and --lookalikes the model was trained with."""
+    """The recipe of the --styles, --lookalikes and --scribbles the model was trained with."""
     import train
     from webapp.training import crossval
 
     real = (card.get("data") or {}).get("real_drawings") or {}
     kind = train.STYLE_KINDS.get(real.get("styles"))
-    recipe = crossval.recipe_for(kind, real.get("lookalike_letters")) if kind else None
+    more = "scribbles" if (card.get("data") or {}).get("scribbles") else None
+    recipe = crossval.recipe_for(kind, real.get("lookalike_letters"), more) if kind else None
     if not recipe:
         raise ValueError("the card names no --styles of an 11-class recipe: pass --recipe")
     return recipe

@@ -48,7 +48,8 @@ def test_the_served_threshold_is_the_one_full_length_cross_validation_chose():
 
     card = json.loads((MODELS / "cnn.json").read_text())
     real = card["data"]["real_drawings"]
-    recipe = crossval.recipe_for(train.STYLE_KINDS[real["styles"]], real["lookalike_letters"])
+    recipe = crossval.recipe_for(train.STYLE_KINDS[real["styles"]], real["lookalike_letters"],
+                                 "scribbles" if card["data"].get("scribbles") else None)
     threshold, chosen_by = crossval.threshold_choice(recipe, epochs=card["epochs"])
     assert chosen_by.startswith("crossval-epochs/") and chosen_by.endswith("(mean of 3 seeds)")
     assert card["not_digit"]["threshold"] == threshold
@@ -167,6 +168,8 @@ def test_a_card_is_written_again_from_the_threshold_the_seeds_now_choose(tmp_pat
     assert script.recipe_on_card(card) == card["not_digit"]["threshold_from"].rsplit(" ", 1)[1]
     theta = {"data": {"real_drawings": {"styles": "theta-float", "lookalike_letters": None}}}
     assert script.recipe_on_card(theta) == "thetafloat11"
+    theta["data"]["scribbles"] = 1500  # train.py --scribbles: its own recipe, its own threshold
+    assert script.recipe_on_card(theta) == "scribble11"
     for unknown in ({"not_digit": None}, {"data": {"real_drawings": {"styles": "sideways"}}}):
         with pytest.raises(ValueError):
             script.recipe_on_card(unknown)

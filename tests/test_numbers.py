@@ -452,7 +452,11 @@ def test_crossval_adds_scribbles_from_the_first_half_only():
     picked = more[len(plain):, 0, 0]
     assert len(set(picked.tolist())) == 15 and picked.max() < n // 2
     assert crossval.MORE_NOT_DIGIT.get("thetafloat11") is None
+    # the same digits as thetafloat11: a card's recipe (and so its threshold) is told apart by the
+    # scribbles alone, whatever the order of RECIPES
     assert crossval.RECIPES["scribble11"] == crossval.RECIPES["thetafloat11"]
+    assert crossval.recipe_for("styled-float-theta") == "thetafloat11"
+    assert crossval.recipe_for("styled-float-theta", more="scribbles") == "scribble11"
 
 
 def test_scribbles_are_of_three_kinds_and_leave_the_shapes_alone():

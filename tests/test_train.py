@@ -22,7 +22,8 @@ def run_train(*args, tmp_path, timeout=180):
 def test_quick_run_writes_a_loadable_model_and_a_complete_card(tmp_path):
     out = tmp_path / "models" / "quick.keras"
     done = run_train("--limit", "512", "--epochs", "3", "--device", "cpu", "--real-copies", "1",
-                     "--lookalikes", "Iqg", "--data", "tests/data/mnist-slice.npz", "--out", str(out),
+                     "--lookalikes", "Iqg", "--scribbles", "40",
+                     "--data", "tests/data/mnist-slice.npz", "--out", str(out),
                      "--mnist-floor", "0.5", tmp_path=tmp_path)
     assert done.returncode == 0, done.stderr[-2000:]
     assert not (out.parent / "below-floor").exists()  # over the floor: written where asked
@@ -31,6 +32,9 @@ def test_quick_run_writes_a_loadable_model_and_a_complete_card(tmp_path):
     assert card["architecture"] == "cnn" and card["epochs"] == 3 and card["device"] == "CPU"
     assert card["data"]["test"] == 512 and card["data"]["real_drawings"]["images"] > 0
     assert card["data"]["real_drawings"]["lookalike_letters"] == "Iqg"
+    # the extra scribbles are counted, and the threshold is sought for their recipe, not another's
+    assert card["data"]["scribbles"] == 40 and card["not_digit"]["threshold_from"].endswith(
+        "recipe scribble11")
     # Three short epochs on 512 images (+ rendered drawings) already learn: 94% measured here.
     assert 0.8 < card["mnist_test_accuracy"] <= 1
     assert np.array(card["confusion_matrix"]).sum() == 512
@@ -125,6 +129,8 @@ def test_a_model_under_the_mnist_floor_does_not_replace_the_output(tmp_path):
     (["--real", "no/such/file.jsonl.gz"], "no such file"),
     (["--lookalikes", "Oqx"], "letters among O o I q g"),
     (["--mnist-floor", "99.5"], "a fraction"),
+    (["--scribbles", "2001"], "0 to 2000"),
+    (["--scribbles", "100", "--no-not-digit"], "not with --no-not-digit"),
 ])
 def test_bad_arguments_fail_before_any_training(tmp_path, args, message):
     """Checked up front, in a second: not after minutes of training. And the shipped model is

@@ -446,21 +446,24 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(RESULTS.parent) if path.is_relative_to(RESULTS.parent) else path)
 
 
-def recipe_of(kind: str, lookalikes: str | None = None) -> str | None:
+def recipe_of(kind: str, lookalikes: str | None = None, more: str | None = None) -> str | None:
     """The 11-class recipe that trains on this rendered kind of real digits (and on these
-    lookalike letters), if cross-validation has one."""
+    lookalike letters, and on more "not a digit" of the kind `more`, as in MORE_NOT_DIGIT), if
+    cross-validation has one."""
     for name, (trained, not_digit) in RECIPES.items():
         kept = (EXTRA[name][1] or "".join(variety.AS_DIGIT)) if name in EXTRA else ""
-        if trained == kind and not_digit and set(kept) == set(lookalikes or ""):
+        extra_kind = MORE_NOT_DIGIT[name][0] if name in MORE_NOT_DIGIT else None
+        if (trained == kind and not_digit and set(kept) == set(lookalikes or "")
+                and extra_kind == more):
             return name
     return None
 
 
-def recipe_for(kind: str, lookalikes: str | None = None) -> str | None:
-    """The recipe a model trained on this kind of real digits (train.STYLE_KINDS of its --styles)
-    and these --lookalikes belongs to: the one with those lookalike letters, else the one with
-    the default lookalikes."""
-    return recipe_of(kind, lookalikes) or recipe_of(kind)
+def recipe_for(kind: str, lookalikes: str | None = None, more: str | None = None) -> str | None:
+    """The recipe a model trained on this kind of real digits (train.STYLE_KINDS of its --styles),
+    these --lookalikes and more "not a digit" of this kind belongs to: the one with those
+    lookalike letters, else the one with the default lookalikes."""
+    return recipe_of(kind, lookalikes, more) or recipe_of(kind, more=more)
 
 
 def pad_with_pen_max(pen_max: float) -> Path:
