@@ -200,8 +200,8 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
     half = len(sh["x"]) // 2
     # every recipe is measured on the same scribbles, none of them trained on
     sc = sets["scribbles"]
-    test_sc = sc["x"][len(sc["x"]) // 2:]
-    test_sc_kind = np.asarray([i.split("/")[1] for i in sc["id"][len(sc["x"]) // 2:]])
+    test_sc, test_sc_ids = sc["x"][len(sc["x"]) // 2:], sc["id"][len(sc["x"]) // 2:]
+    test_sc_kind = np.asarray([i.split("/")[1] for i in test_sc_ids])
     results: dict = {"recipes": {}, "folds": {}, "settings": {
         "arch": arch, "warp": warp, "epochs": epochs, "mnist_images": mnist_n, "seed": seed,
         "letters_per_run": NONE_LETTERS,

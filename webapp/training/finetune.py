@@ -247,6 +247,8 @@ def run(source: Path, extra_paths: Sequence[str], out: Path, *, epochs: int = EP
     if source.with_suffix(".json").is_file():
         source_card = json.loads(source.with_suffix(".json").read_text())
     warp = warp_of_card(source_card)  # refused here, before a minute of training, if unknown
+    recorded = source_card.get("augmentation")
+    warp_name = recorded.get("warp") if isinstance(recorded, dict) else None
     train_idx, held_idx, unseen_idx = split_by_writer(extra, seed)
     emit({"event": "start", "drawings": len(extra), "students": len(set(extra.writer)),
           "train": len(train_idx), "held_back": len(held_idx), "unseen": len(unseen_idx)})
@@ -355,9 +357,7 @@ def run(source: Path, extra_paths: Sequence[str], out: Path, *, epochs: int = EP
                                 if model.output_shape[-1] == 11 else ""),
                    "batchnorm": "frozen", "augmentation": True},
         # train.py's form, so a model taught again is taught with the same ranges
-        "augmentation": {**({"warp": source_card["augmentation"]["warp"]}
-                            if "warp" in (source_card.get("augmentation") or {}) else {}),
-                         **asdict(warp)},
+        "augmentation": {**({"warp": warp_name} if warp_name else {}), **asdict(warp)},
         "before": {k: round(v, 5) for k, v in before.items()},
         "after": {k: round(v, 5) for k, v in after.items()},
         "mnist_test_accuracy": round(after["mnist_test"], 5),

@@ -416,15 +416,21 @@ SHAPES = ("dash", "dots", "scribble", "zigzag", "wave", "triangle", "square", "s
           "equals", "hatching", "arrow", "check", "heart", "face")
 
 
-def shapes(count: int, seed: int) -> list[Drawing]:
-    """Lines, dots, scribbles and shapes, drawn by a shaky hand: the rest of "not a digit"."""
-    rng = np.random.default_rng([seed, 7919])
+def _drawn(kinds: Sequence[str], prefix: str, count: int, rng: np.random.Generator
+           ) -> list[Drawing]:
+    """`count` drawings of these kinds in turn, by a shaky hand, labelled "not a digit"."""
     out = []
     for i in range(count):
-        kind = SHAPES[i % len(SHAPES)]
+        kind = kinds[i % len(kinds)]
         strokes = [_wobble(s, rng, 0.03) for s in _shape(kind, rng)]
-        out.append(Drawing(f"shape/{kind}/{i}", NOT_DIGIT, f"synthetic/{i % 97}", "synthetic", strokes))
+        out.append(Drawing(f"{prefix}/{kind}/{i}", NOT_DIGIT, f"synthetic/{i % 97}", "synthetic",
+                           strokes))
     return out
+
+
+def shapes(count: int, seed: int) -> list[Drawing]:
+    """Lines, dots, scribbles and shapes, drawn by a shaky hand: the rest of "not a digit"."""
+    return _drawn(SHAPES, "shape", count, np.random.default_rng([seed, 7919]))
 
 
 # A room of students asked for anything draws scribbles: the most varied "not a digit", which the
@@ -433,16 +439,9 @@ SCRIBBLES = ("scribble", "scrawl", "fill")
 
 
 def scribbles(count: int, seed: int) -> list[Drawing]:
-    """Scribbles of three kinds (SCRIBBLES), drawn by a shaky hand, from a generator of their own
-    (shapes() is unchanged by them)."""
-    rng = np.random.default_rng([seed, 7927])
-    out = []
-    for i in range(count):
-        kind = SCRIBBLES[i % len(SCRIBBLES)]
-        strokes = [_wobble(s, rng, 0.03) for s in _shape(kind, rng)]
-        out.append(Drawing(f"scribbles/{kind}/{i}", NOT_DIGIT, f"synthetic/{i % 97}", "synthetic",
-                           strokes))
-    return out
+    """Scribbles of three kinds (SCRIBBLES), from a generator of their own (shapes() is unchanged
+    by them)."""
+    return _drawn(SCRIBBLES, "scribbles", count, np.random.default_rng([seed, 7927]))
 
 
 # --- rendering ------------------------------------------------------------------------------------
