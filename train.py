@@ -38,6 +38,9 @@ STYLE_KINDS = {"none": "digits", "narrow": "styled", "wide": "styled-wide", "the
                "float": "styled-float", "theta-float": "styled-float-theta",
                "curl": "styled-float-theta-curl", "jitter": "styled-jitter"}
 
+# The half of variety.rendered("shapes") that is never measured: all of it trains by default.
+SHAPES = 4000
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
@@ -82,6 +85,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         "scrawled over, coloured in: webapp/training/variety.py's scribbles), "
                         "drawn from the half never measured (at most 2,000); cross-validated as "
                         "scribble11 with 1,500 a run, whose threshold the card then takes")
+    p.add_argument("--shapes", type=int, default=SHAPES, metavar="N",
+                   help="drawn lines, dots, scribbles and shapes taught as 'not a digit', from the "
+                        f"half never measured (at most {SHAPES:,}, the default); fewer, with "
+                        "--scribbles, gives part of their place to scribbles (cross-validated as "
+                        "swap11: half of each)")
     p.add_argument("--styles", default="theta-float", choices=list(STYLE_KINDS),
                    help="the second copy restyles zeros, ones and sevens the way MNIST never shows "
                         "them: slashes through zeros, flags (and feet) on ones, bars across sevens "
@@ -163,6 +171,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         p.error(f"--real {args.real}: no such file ('none' to train on MNIST only)")
     if not 0 <= args.scribbles <= 2000:
         p.error("--scribbles: 0 to 2000 (the half of the scribbles that is never measured)")
+    if not 0 <= args.shapes <= SHAPES:
+        p.error(f"--shapes: 0 to {SHAPES} (the half of the shapes that is never measured)")
+    if args.shapes != SHAPES and not args.not_digit:
+        p.error("--shapes teaches 'not a digit': not with --no-not-digit")
     if args.scribbles and not args.not_digit:
         p.error("--scribbles teaches 'not a digit': not with --no-not-digit")
     if args.lookalikes:
@@ -298,7 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         from webapp.training import crossval
 
         recipe = crossval.recipe_for(STYLE_KINDS[args.styles], args.lookalikes,
-                                     "scribbles" if args.scribbles else None)
+                                     "scribbles" if args.scribbles else None,
+                                     args.shapes < SHAPES)
         not_digit = crossval.not_digit_card(probs, y_test, recipe, none_count,
                                               epochs=args.epochs,
                                               warp=args.warp if args.augment else "shipped")
@@ -364,7 +377,8 @@ def main(argv: list[str] | None = None) -> int:
                                    "images": real_count, "copies": args.real_copies,
                                    "styles": args.styles, "lookalike_letters":
                                    args.lookalikes or None},
-                 "not_digit": none_count, "scribbles": args.scribbles},
+                 "not_digit": none_count, "scribbles": args.scribbles,
+                 "shapes": args.shapes},
         "mnist_test_accuracy": round(accuracy, 5),
         "litert_vs_keras": agreement,
         "per_class_accuracy": per_class,
@@ -453,14 +467,16 @@ def not_digit_data(args: argparse.Namespace, log):
         items = [letters[int(i)] for i in rng.choice(len(letters), args.limit, replace=False)]
         more = variety.scribbles(min(args.scribbles, args.limit // 8), args.seed)
         x, y, _, _ = variety.render_inputs(
-            items + variety.shapes(args.limit // 4, args.seed) + more, 0)
+            items + variety.shapes(args.limit * args.shapes // (4 * SHAPES), args.seed) + more, 0)
         return x, y
     letters, shapes = variety.rendered("letters", log=log), variety.rendered("shapes", log=log)
     idx = np.flatnonzero([_trains_on(args, variety.group_of(w, groups)) for w in letters["writer"]])
     idx = rng.choice(idx, min(variety.TRAIN_LETTERS, len(idx)), replace=False)
     half = len(shapes["x"]) // 2  # the second half is for measuring
-    x = np.concatenate([letters["x"][idx], shapes["x"][:half]])
-    y = np.concatenate([letters["y"][idx], shapes["y"][:half]])
+    # fewer than all: a random choice, as cross-validation's
+    sidx = np.arange(half) if args.shapes >= half else rng.choice(half, args.shapes, replace=False)
+    x = np.concatenate([letters["x"][idx], shapes["x"][sidx]])
+    y = np.concatenate([letters["y"][idx], shapes["y"][sidx]])
     if args.scribbles:
         more = variety.rendered("scribbles", log=log)
         # the first half: cross-validation measures the second

@@ -23,14 +23,18 @@ sys.path.insert(0, str(ROOT))
 
 
 def recipe_on_card(card: dict) -> str:
-    """The recipe of the --styles, --lookalikes and --scribbles the model was trained with."""
+    """The recipe of the --styles, --lookalikes, --scribbles and --shapes the model was trained
+    with."""
     import train
     from webapp.training import crossval
 
     real = (card.get("data") or {}).get("real_drawings") or {}
     kind = train.STYLE_KINDS.get(real.get("styles"))
-    more = "scribbles" if (card.get("data") or {}).get("scribbles") else None
-    recipe = crossval.recipe_for(kind, real.get("lookalike_letters"), more) if kind else None
+    data = card.get("data") or {}
+    more = "scribbles" if data.get("scribbles") else None
+    fewer = data.get("shapes", train.SHAPES) < train.SHAPES  # cards before --shapes had them all
+    recipe = (crossval.recipe_for(kind, real.get("lookalike_letters"), more, fewer)
+              if kind else None)
     if not recipe:
         raise ValueError("the card names no --styles of an 11-class recipe: pass --recipe")
     return recipe

@@ -49,7 +49,8 @@ def test_the_served_threshold_is_the_one_full_length_cross_validation_chose():
     card = json.loads((MODELS / "cnn.json").read_text())
     real = card["data"]["real_drawings"]
     recipe = crossval.recipe_for(train.STYLE_KINDS[real["styles"]], real["lookalike_letters"],
-                                 "scribbles" if card["data"].get("scribbles") else None)
+                                 "scribbles" if card["data"].get("scribbles") else None,
+                                 card["data"].get("shapes", train.SHAPES) < train.SHAPES)
     threshold, chosen_by = crossval.threshold_choice(recipe, epochs=card["epochs"])
     assert chosen_by.startswith("crossval-epochs/") and chosen_by.endswith("(mean of 3 seeds)")
     assert card["not_digit"]["threshold"] == threshold
@@ -170,6 +171,8 @@ def test_a_card_is_written_again_from_the_threshold_the_seeds_now_choose(tmp_pat
     assert script.recipe_on_card(theta) == "thetafloat11"
     theta["data"]["scribbles"] = 1500  # train.py --scribbles: its own recipe, its own threshold
     assert script.recipe_on_card(theta) == "scribble11"
+    theta["data"]["shapes"] = 2000  # train.py --shapes 2000: half the shapes given to scribbles
+    assert script.recipe_on_card(theta) == "swap11"
     for unknown in ({"not_digit": None}, {"data": {"real_drawings": {"styles": "sideways"}}}):
         with pytest.raises(ValueError):
             script.recipe_on_card(unknown)

@@ -457,6 +457,37 @@ def test_crossval_adds_scribbles_from_the_first_half_only():
     assert crossval.RECIPES["scribble11"] == crossval.RECIPES["thetafloat11"]
     assert crossval.recipe_for("styled-float-theta") == "thetafloat11"
     assert crossval.recipe_for("styled-float-theta", more="scribbles") == "scribble11"
+    # swap11: scribbles in place of half the shapes, told apart by the shapes given up
+    assert crossval.RECIPES["swap11"] == crossval.RECIPES["thetafloat11"]
+    assert crossval.recipe_for("styled-float-theta", more="scribbles",
+                               fewer_shapes=True) == "swap11"
+    assert crossval.recipe_for("styled-float-theta", fewer_shapes=True) is None
+
+
+def test_swap11_keeps_not_a_digit_the_size_of_thetafloat11s():
+    """swap11 gives half the shapes' place to scribbles: as many "not a digit" drawings as
+    thetafloat11 (so the digits' share of training is the same), drawn at random from each."""
+    from webapp.training import crossval
+
+    n = 40
+    sets = {"styled-float-theta": {"x": np.zeros((1, 28, 28), np.uint8), "y": np.full(1, 3, np.uint8),
+                                   "writer": np.asarray(["a"]), "id": np.asarray(["d"])},
+            "letters": {"x": np.zeros((0, 28, 28), np.uint8), "y": np.zeros(0, np.uint8),
+                        "writer": np.asarray([], str)}}
+    for kind, mark in (("shapes", 1), ("scribbles", 2)):
+        x = np.zeros((n, 28, 28), np.uint8)
+        x[:, 0, 0], x[:, 0, 1] = mark, np.arange(n)
+        sets[kind] = {"x": x, "y": np.full(n, 10, np.uint8)}
+    mx, my = np.zeros((2, 28, 28), np.uint8), np.zeros(2, np.uint8)
+    kw = {"styled": "styled-float-theta", "not_digit": True, "seed": 0}
+    theta, _ = crossval.training_set(mx, my, sets, {"fold0"}, {"a": "fold0"}, shapes=12, **kw)
+    swap, _ = crossval.training_set(mx, my, sets, {"fold0"}, {"a": "fold0"}, shapes=6,
+                                    more=("scribbles", 6), **kw)
+    assert len(swap) == len(theta)
+    kinds = swap[3:, 0, 0]  # after MNIST's two and the digit
+    assert (kinds == 1).sum() == 6 and (kinds == 2).sum() == 6
+    assert crossval.SHAPES["swap11"] == crossval.MORE_NOT_DIGIT["swap11"][1]
+    assert crossval.SHAPES["swap11"] + crossval.MORE_NOT_DIGIT["swap11"][1] == crossval.NONE_SHAPES
 
 
 def test_scribbles_are_of_three_kinds_and_leave_the_shapes_alone():

@@ -131,6 +131,9 @@ def test_a_model_under_the_mnist_floor_does_not_replace_the_output(tmp_path):
     (["--mnist-floor", "99.5"], "a fraction"),
     (["--scribbles", "2001"], "0 to 2000"),
     (["--scribbles", "100", "--no-not-digit"], "not with --no-not-digit"),
+    (["--shapes", "4001"], "0 to 4000"),
+    (["--shapes", "-1"], "0 to 4000"),
+    (["--shapes", "100", "--no-not-digit"], "not with --no-not-digit"),
 ])
 def test_bad_arguments_fail_before_any_training(tmp_path, args, message):
     """Checked up front, in a second: not after minutes of training. And the shipped model is
@@ -152,3 +155,32 @@ def test_default_output_is_not_the_shipped_model():
 
 def test_tensorboard_is_available_for_the_flag():
     import tensorboard  # noqa: F401  (the train extra installs it: --tensorboard would need it)
+
+
+def test_fewer_shapes_give_their_place_to_scribbles(monkeypatch):
+    """--shapes N --scribbles M: N shapes drawn at random from the half never measured (of every
+    kind, not the first few), M scribbles likewise; by default all of that half."""
+    import train
+    from webapp.training import variety
+
+    def fake(kind, log=None):
+        n = {"letters": 10, "shapes": 2 * train.SHAPES, "scribbles": 4000}[kind]
+        x = np.zeros((n, 28, 28), np.uint8)
+        x[:, 0, 0] = {"letters": 1, "shapes": 2, "scribbles": 3}[kind]
+        x[:, 0, 1], x[:, 0, 2] = np.arange(n) % 256, np.arange(n) // 256  # which drawing it is
+        return {"x": x, "y": np.full(n, 10, np.uint8), "writer": np.asarray(["w"] * n)}
+
+    monkeypatch.setattr(variety, "rendered", fake)
+
+    def picked(*argv):
+        x, _ = train.not_digit_data(train.parse_args(list(argv)), log=lambda *a: None)
+        which = x[:, 0, 1].astype(int) + 256 * x[:, 0, 2].astype(int)
+        return {k: which[x[:, 0, 0] == k] for k in (1, 2, 3)}
+
+    every = picked()
+    assert sorted(every[2]) == list(range(train.SHAPES)) and len(every[3]) == 0
+    swap = picked("--shapes", "2000", "--scribbles", "2000")
+    assert len(swap[2]) == len(set(swap[2])) == 2000 and swap[2].max() < train.SHAPES
+    assert swap[2].max() > 3000  # drawn from the whole half, not its start
+    assert len(swap[3]) == len(set(swap[3])) == 2000 and swap[3].max() < 2000
+    assert len(swap[1]) == len(every[1])

@@ -37,6 +37,7 @@ RECIPES = {
     "thetafloat11": ("styled-float-theta", True),
     "curl11": ("styled-float-theta-curl", True),
     "scribble11": ("styled-float-theta", True),
+    "swap11": ("styled-float-theta", True),
     "jitter11": ("styled-jitter", True),
     "jitter11-no01": ("styled-jitter-no01", True),
     "look11": ("styled-wide", True),
@@ -47,12 +48,15 @@ RECIPES = {
 EXTRA = {"look11": ("lookalikes", None), "look11-Iqg": ("lookalikes", "Iqg")}
 # Recipes whose "not a digit" also learns from another synthetic kind (the first half of its
 # rendering; the second half is measured), and how many of it per run.
-MORE_NOT_DIGIT = {"scribble11": ("scribbles", 1500)}
+MORE_NOT_DIGIT = {"scribble11": ("scribbles", 1500), "swap11": ("scribbles", 1000)}
 # Recipes trained on one fold of writers fewer (three of the four, the next fold left out too):
 # against the same recipe on four, what a quarter more writers is worth.
 FEWER = "-fewer"
 NONE_LETTERS = 6000  # letters per training run (the eleventh class is about a digit class's size)
 NONE_SHAPES = 2000
+# Recipes that give part of the shapes' place to their MORE_NOT_DIGIT kind: "not a digit" keeps
+# its size, so the digits' share of training stays what it is without them.
+SHAPES = {"swap11": 1000}
 
 
 def training_set(mnist_x: np.ndarray, mnist_y: np.ndarray, sets: dict, train_groups: set[str],
@@ -205,7 +209,12 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
     results: dict = {"recipes": {}, "folds": {}, "settings": {
         "arch": arch, "warp": warp, "epochs": epochs, "mnist_images": mnist_n, "seed": seed,
         "letters_per_run": NONE_LETTERS,
-        "shapes_per_run": NONE_SHAPES, "style_share": variety.STYLE_SHARE,
+        "shapes_per_run": NONE_SHAPES,
+        "shapes_per_run_of": {r: SHAPES[r.removesuffix(FEWER)] for r in recipes
+                              if r.removesuffix(FEWER) in SHAPES},
+        "more_not_digit": {r: list(MORE_NOT_DIGIT[r.removesuffix(FEWER)]) for r in recipes
+                           if r.removesuffix(FEWER) in MORE_NOT_DIGIT},
+        "style_share": variety.STYLE_SHARE,
         "lookalike_letters_excluded": "".join(sorted(variety.LOOKALIKES))}}
     oof: dict[str, dict[str, list]] = {r: {"digits": [], "letters": [], "shapes": []} for r in recipes}
     saved: dict[str, np.ndarray] = {}  # every fold's out-of-fold probabilities, for --ensemble
@@ -224,6 +233,7 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
                 train_groups = set(folds) - {fold}
             x, y = training_set(mx, my, sets, train_groups, groups, styled=styled,
                                 not_digit=not_digit, seed=seed,
+                                shapes=SHAPES.get(name.removesuffix(FEWER), NONE_SHAPES),
                                 extra=EXTRA.get(name.removesuffix(FEWER)),
                                 more=MORE_NOT_DIGIT.get(name.removesuffix(FEWER)))
             keras.utils.set_random_seed(seed)
@@ -446,24 +456,28 @@ def _shown(path: Path) -> str:
     return str(path.relative_to(RESULTS.parent) if path.is_relative_to(RESULTS.parent) else path)
 
 
-def recipe_of(kind: str, lookalikes: str | None = None, more: str | None = None) -> str | None:
+def recipe_of(kind: str, lookalikes: str | None = None, more: str | None = None,
+              fewer_shapes: bool = False) -> str | None:
     """The 11-class recipe that trains on this rendered kind of real digits (and on these
-    lookalike letters, and on more "not a digit" of the kind `more`, as in MORE_NOT_DIGIT), if
-    cross-validation has one."""
+    lookalike letters, on more "not a digit" of the kind `more`, as in MORE_NOT_DIGIT, and, with
+    `fewer_shapes`, on fewer shapes than NONE_SHAPES, as in SHAPES), if cross-validation has one."""
     for name, (trained, not_digit) in RECIPES.items():
         kept = (EXTRA[name][1] or "".join(variety.AS_DIGIT)) if name in EXTRA else ""
         extra_kind = MORE_NOT_DIGIT[name][0] if name in MORE_NOT_DIGIT else None
         if (trained == kind and not_digit and set(kept) == set(lookalikes or "")
-                and extra_kind == more):
+                and extra_kind == more and (name in SHAPES) == fewer_shapes):
             return name
     return None
 
 
-def recipe_for(kind: str, lookalikes: str | None = None, more: str | None = None) -> str | None:
+def recipe_for(kind: str, lookalikes: str | None = None, more: str | None = None,
+               fewer_shapes: bool = False) -> str | None:
     """The recipe a model trained on this kind of real digits (train.STYLE_KINDS of its --styles),
-    these --lookalikes and more "not a digit" of this kind belongs to: the one with those
-    lookalike letters, else the one with the default lookalikes."""
-    return recipe_of(kind, lookalikes, more) or recipe_of(kind, more=more)
+    these --lookalikes, more "not a digit" of this kind and (`fewer_shapes`) fewer than all the
+    shapes belongs to: the one with those lookalike letters, else the one with the default
+    lookalikes."""
+    return (recipe_of(kind, lookalikes, more, fewer_shapes)
+            or recipe_of(kind, more=more, fewer_shapes=fewer_shapes))
 
 
 def pad_with_pen_max(pen_max: float) -> Path:
