@@ -42,6 +42,15 @@ STYLE_KINDS = {"none": "digits", "narrow": "styled", "wide": "styled-wide", "the
 SHAPES = 4000
 
 
+def recipe_of_run(styles: str, lookalikes: str | None, scribbles: int, shapes: int) -> str | None:
+    """The cross-validation recipe (and so the threshold) of a run with these --styles,
+    --lookalikes, --scribbles and --shapes: what a run's arguments or its card's data say."""
+    from webapp.training import crossval
+
+    return crossval.recipe_for(STYLE_KINDS[styles], lookalikes,
+                               "scribbles" if scribbles else None, shapes < SHAPES)
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -309,9 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.not_digit:
         from webapp.training import crossval
 
-        recipe = crossval.recipe_for(STYLE_KINDS[args.styles], args.lookalikes,
-                                     "scribbles" if args.scribbles else None,
-                                     args.shapes < SHAPES)
+        recipe = recipe_of_run(args.styles, args.lookalikes, args.scribbles, args.shapes)
         not_digit = crossval.not_digit_card(probs, y_test, recipe, none_count,
                                               epochs=args.epochs,
                                               warp=args.warp if args.augment else "shipped")

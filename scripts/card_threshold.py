@@ -26,15 +26,14 @@ def recipe_on_card(card: dict) -> str:
     """The recipe of the --styles, --lookalikes, --scribbles and --shapes the model was trained
     with."""
     import train
-    from webapp.training import crossval
 
-    real = (card.get("data") or {}).get("real_drawings") or {}
-    kind = train.STYLE_KINDS.get(real.get("styles"))
     data = card.get("data") or {}
-    more = "scribbles" if data.get("scribbles") else None
-    fewer = data.get("shapes", train.SHAPES) < train.SHAPES  # cards before --shapes had them all
-    recipe = (crossval.recipe_for(kind, real.get("lookalike_letters"), more, fewer)
-              if kind else None)
+    real = data.get("real_drawings") or {}
+    styles = real.get("styles")
+    # cards from before --shapes trained on all of them
+    recipe = (train.recipe_of_run(styles, real.get("lookalike_letters"), data.get("scribbles", 0),
+                                  data.get("shapes", train.SHAPES))
+              if styles in train.STYLE_KINDS else None)
     if not recipe:
         raise ValueError("the card names no --styles of an 11-class recipe: pass --recipe")
     return recipe

@@ -48,9 +48,9 @@ def test_the_served_threshold_is_the_one_full_length_cross_validation_chose():
 
     card = json.loads((MODELS / "cnn.json").read_text())
     real = card["data"]["real_drawings"]
-    recipe = crossval.recipe_for(train.STYLE_KINDS[real["styles"]], real["lookalike_letters"],
-                                 "scribbles" if card["data"].get("scribbles") else None,
-                                 card["data"].get("shapes", train.SHAPES) < train.SHAPES)
+    recipe = train.recipe_of_run(real["styles"], real["lookalike_letters"],
+                                 card["data"].get("scribbles", 0),
+                                 card["data"].get("shapes", train.SHAPES))
     threshold, chosen_by = crossval.threshold_choice(recipe, epochs=card["epochs"])
     assert chosen_by.startswith("crossval-epochs/") and chosen_by.endswith("(mean of 3 seeds)")
     assert card["not_digit"]["threshold"] == threshold

@@ -191,9 +191,9 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
     from webapp.training import architectures, datasets
     from webapp.training import pipeline as training
 
-    kinds = {"digits", "letters", "shapes", "scribbles"} | {RECIPES[r.removesuffix(FEWER)][0]
-                                                            for r in recipes}
-    kinds |= {EXTRA[r.removesuffix(FEWER)][0] for r in recipes if r.removesuffix(FEWER) in EXTRA}
+    base = {r: r.removesuffix(FEWER) for r in recipes}  # the recipe each run is a variant of
+    kinds = {"digits", "letters", "shapes", "scribbles"} | {RECIPES[b][0] for b in base.values()}
+    kinds |= {EXTRA[b][0] for b in base.values() if b in EXTRA}
     sets = {k: variety.rendered(k, log=log) for k in sorted(kinds)}
     groups = variety.digit_groups()
     mnist = datasets.load_mnist(None, log=log)
@@ -210,10 +210,9 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
         "arch": arch, "warp": warp, "epochs": epochs, "mnist_images": mnist_n, "seed": seed,
         "letters_per_run": NONE_LETTERS,
         "shapes_per_run": NONE_SHAPES,
-        "shapes_per_run_of": {r: SHAPES[r.removesuffix(FEWER)] for r in recipes
-                              if r.removesuffix(FEWER) in SHAPES},
-        "more_not_digit": {r: list(MORE_NOT_DIGIT[r.removesuffix(FEWER)]) for r in recipes
-                           if r.removesuffix(FEWER) in MORE_NOT_DIGIT},
+        "shapes_per_run_of": {r: SHAPES[b] for r, b in base.items() if b in SHAPES},
+        "more_not_digit": {r: list(MORE_NOT_DIGIT[b]) for r, b in base.items()
+                           if b in MORE_NOT_DIGIT},
         "style_share": variety.STYLE_SHARE,
         "lookalike_letters_excluded": "".join(sorted(variety.LOOKALIKES))}}
     oof: dict[str, dict[str, list]] = {r: {"digits": [], "letters": [], "shapes": []} for r in recipes}
@@ -226,16 +225,15 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
         results["folds"][fold] = {"digits": int(len(test_d["y"])), "letters": int(len(test_l)),
                                   "writers": sorted({w for w, g in groups.items() if g == fold})}
         for name in recipes:
-            styled, not_digit = RECIPES[name.removesuffix(FEWER)]
+            styled, not_digit = RECIPES[base[name]]
             if name.endswith(FEWER):
                 train_groups = set(folds) - {fold, folds[(folds.index(fold) + 1) % len(folds)]}
             else:
                 train_groups = set(folds) - {fold}
             x, y = training_set(mx, my, sets, train_groups, groups, styled=styled,
                                 not_digit=not_digit, seed=seed,
-                                shapes=SHAPES.get(name.removesuffix(FEWER), NONE_SHAPES),
-                                extra=EXTRA.get(name.removesuffix(FEWER)),
-                                more=MORE_NOT_DIGIT.get(name.removesuffix(FEWER)))
+                                shapes=SHAPES.get(base[name], NONE_SHAPES),
+                                extra=EXTRA.get(base[name]), more=MORE_NOT_DIGIT.get(base[name]))
             keras.utils.set_random_seed(seed)
             started = time.perf_counter()
             model = architectures.cnn(11 if not_digit else 10, first=FIRST_BLOCKS[arch])
@@ -271,7 +269,7 @@ def run(recipes: list[str], epochs: int, mnist_n: int, seed: int, log=print,
                     if "scribbles_rejected" in figures else "") + f" ({figures['seconds']} s)")
     for name in recipes:
         per = results["recipes"][name]
-        per["summary"] = summarize(per, folds, oof[name] if RECIPES[name.removesuffix(FEWER)][1]
+        per["summary"] = summarize(per, folds, oof[name] if RECIPES[base[name]][1]
                                    else None)
     if probs_out:
         np.savez_compressed(probs_out, **saved)
